@@ -1,0 +1,88 @@
+package asm
+
+// MatMul sets C = A·B, where C is m×n, A is m×k and B is k×n.
+func MatMul(c, a, b []float32, m, n, k int) {
+	checkMatMul(c, a, b, m, n, k)
+	matMulGeneric(c, a, b, nil, m, n, k, false)
+}
+
+// MatMulBias sets C = A·B + 1·biasᵀ: every row of C gets bias (length n) added.
+func MatMulBias(c, a, b, bias []float32, m, n, k int) {
+	checkMatMul(c, a, b, m, n, k)
+	checkLen("bias", bias, n)
+	matMulGeneric(c, a, b, bias, m, n, k, false)
+}
+
+// MatMulBiasReLU sets C = max(0, A·B + 1·biasᵀ), the forward pass of a dense ReLU layer.
+func MatMulBiasReLU(c, a, b, bias []float32, m, n, k int) {
+	checkMatMul(c, a, b, m, n, k)
+	checkLen("bias", bias, n)
+	matMulGeneric(c, a, b, bias, m, n, k, true)
+}
+
+// MatMulTransA sets C = Aᵀ·B, where C is m×n, A is k×m and B is k×n: the weight gradient of a
+// dense layer (inputs transposed times output deltas).
+func MatMulTransA(c, a, b []float32, m, n, k int) {
+	checkLen("C", c, m*n)
+	checkLen("A", a, k*m)
+	checkLen("B", b, k*n)
+	matMulTransAGeneric(c, a, b, m, n, k)
+}
+
+// MatMulTransB sets C = A·Bᵀ, where C is m×n, A is m×k and B is n×k: the input gradient of a
+// dense layer (output deltas times the kernel transposed).
+func MatMulTransB(c, a, b []float32, m, n, k int) {
+	checkLen("C", c, m*n)
+	checkLen("A", a, m*k)
+	checkLen("B", b, n*k)
+	matMulTransBGeneric(c, a, b, m, n, k)
+}
+
+// ColSum sets dst[j] = Σ_i a[i*n+j] for an m×n matrix A: the bias gradient of a dense layer.
+func ColSum(dst, a []float32, m, n int) {
+	checkLen("dst", dst, n)
+	checkLen("A", a, m*n)
+	colSumGeneric(dst, a, m, n)
+}
+
+// Adam applies one Adam update to the parameters p from the gradients g, with first and second
+// moments m and v, all of one length, as Keras does:
+//
+//	m += (g - m)·(1 - beta1);  v += (g² - v)·(1 - beta2);  p -= alpha·m / (√v + epsilon)
+//
+// where alpha is the bias-corrected step lr·√(1-beta2^t)/(1-beta1^t), computed by the caller.
+func Adam(p, g, m, v []float32, alpha, beta1, beta2, epsilon float32) {
+	checkLen("g", g, len(p))
+	checkLen("m", m, len(p))
+	checkLen("v", v, len(p))
+	adamGeneric(p, g, m, v, alpha, beta1, beta2, epsilon)
+}
+
+// SGD applies one plain gradient-descent update, p -= lr·g.
+func SGD(p, g []float32, lr float32) {
+	checkLen("g", g, len(p))
+	sgdGeneric(p, g, lr)
+}
+
+// Momentum applies one SGD-with-momentum update as Keras does, with velocity vel:
+//
+//	vel = momentum·vel - lr·g;  p += vel                      (nesterov false)
+//	vel = momentum·vel - lr·g;  p += momentum·vel - lr·g      (nesterov true)
+func Momentum(p, g, vel []float32, lr, momentum float32, nesterov bool) {
+	checkLen("g", g, len(p))
+	checkLen("vel", vel, len(p))
+	momentumGeneric(p, g, vel, lr, momentum, nesterov)
+}
+
+func checkMatMul(c, a, b []float32, m, n, k int) {
+	checkLen("C", c, m*n)
+	checkLen("A", a, m*k)
+	checkLen("B", b, k*n)
+}
+
+// checkLen panics when an operand is shorter than its shape: a caller's bug, never user input.
+func checkLen(name string, s []float32, want int) {
+	if len(s) < want {
+		panic("asm: operand " + name + " is shorter than its shape")
+	}
+}

@@ -1,0 +1,106 @@
+package asm
+
+import "math"
+
+// matMulGeneric is the reference for MatMul, MatMulBias and MatMulBiasReLU:
+//
+//	for i < m: for j < n: c[i*n+j] = bias[j] (or 0) + Σ_p a[i*k+p]·b[p*n+j]; then max(0, ·) if relu
+//
+// It runs in i-p-j order so that the inner loop walks rows of B and C contiguously.
+func matMulGeneric(c, a, b, bias []float32, m, n, k int, relu bool) {
+	for i := 0; i < m; i++ {
+		ci := c[i*n : i*n+n]
+		if bias != nil {
+			copy(ci, bias[:n])
+		} else {
+			clear(ci)
+		}
+		for p := 0; p < k; p++ {
+			s := a[i*k+p]
+			bp := b[p*n : p*n+n]
+			for j, bv := range bp {
+				ci[j] += s * bv
+			}
+		}
+		if relu {
+			for j, v := range ci {
+				if v < 0 {
+					ci[j] = 0
+				}
+			}
+		}
+	}
+}
+
+// matMulTransAGeneric is the reference for MatMulTransA:
+//
+//	for i < m: for j < n: c[i*n+j] = Σ_p a[p*m+i]·b[p*n+j]
+func matMulTransAGeneric(c, a, b []float32, m, n, k int) {
+	clear(c[:m*n])
+	for p := 0; p < k; p++ {
+		ap := a[p*m : p*m+m]
+		bp := b[p*n : p*n+n]
+		for i, s := range ap {
+			ci := c[i*n : i*n+n]
+			for j, bv := range bp {
+				ci[j] += s * bv
+			}
+		}
+	}
+}
+
+// matMulTransBGeneric is the reference for MatMulTransB:
+//
+//	for i < m: for j < n: c[i*n+j] = Σ_p a[i*k+p]·b[j*k+p]
+func matMulTransBGeneric(c, a, b []float32, m, n, k int) {
+	for i := 0; i < m; i++ {
+		ai := a[i*k : i*k+k]
+		for j := 0; j < n; j++ {
+			bj := b[j*k : j*k+k]
+			var s float32
+			for p, av := range ai {
+				s += av * bj[p]
+			}
+			c[i*n+j] = s
+		}
+	}
+}
+
+// colSumGeneric is the reference for ColSum.
+func colSumGeneric(dst, a []float32, m, n int) {
+	clear(dst[:n])
+	for i := 0; i < m; i++ {
+		for j, v := range a[i*n : i*n+n] {
+			dst[j] += v
+		}
+	}
+}
+
+// adamGeneric is the reference for Adam.
+func adamGeneric(p, g, m, v []float32, alpha, beta1, beta2, epsilon float32) {
+	for i := range p {
+		gi := g[i]
+		m[i] += (gi - m[i]) * (1 - beta1)
+		v[i] += (gi*gi - v[i]) * (1 - beta2)
+		p[i] -= alpha * m[i] / (float32(math.Sqrt(float64(v[i]))) + epsilon)
+	}
+}
+
+// sgdGeneric is the reference for SGD.
+func sgdGeneric(p, g []float32, lr float32) {
+	for i := range p {
+		p[i] -= lr * g[i]
+	}
+}
+
+// momentumGeneric is the reference for Momentum.
+func momentumGeneric(p, g, vel []float32, lr, momentum float32, nesterov bool) {
+	for i := range p {
+		vel[i] = momentum*vel[i] - lr*g[i]
+		if nesterov {
+			p[i] += momentum*vel[i] - lr*g[i]
+		} else {
+			p[i] += vel[i]
+		}
+	}
+}

