@@ -1,0 +1,148 @@
+package codegen
+
+import (
+	"fmt"
+	"go/token"
+	"hash/fnv"
+	"strings"
+
+	"github.com/nngen/nngen/spec"
+)
+
+// Plan is everything the emitters need to know about one network: its sizes, its layers in
+// order, and the settings that become constants. It is built from a validated spec.Model by
+// newPlan and never refers back to the spec's text.
+type Plan struct {
+	SpecPath    string // written in each file's header, sanitised
+	Package     string // the Go package name
+	ImportPath  string // the generated package's import path, for its cmd/train
+	InputSize   int
+	BatchSize   int
+	Layers      []*Dense // in order; the last is the output layer
+	Loss        string   // categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error
+	Optimizer   spec.Optimizer
+	Fit         spec.Fit
+	Data        spec.Data
+	Fingerprint uint64 // identifies the tensor names and shapes in weights files
+}
+
+// Dense is one dense layer of the plan, with the names its parameters, constants and trainer
+// buffers get in generated code.
+type Dense struct {
+	Index      int    // 1-based position in the network
+	In, Out    int    // input and output widths
+	InConst    string // the constant naming In: InputSize or the previous layer's UnitsConst
+	UnitsConst string // Dense<i>Units
+	Activation string
+	UseBias    bool
+	Init       string // kernel initializer: glorot_uniform, glorot_normal, he_uniform, he_normal
+	Kernel     string // Model field of the kernel, In×Out row-major
+	Bias       string // Model field of the bias; empty when UseBias is false
+	Tensor     string // tensor name prefix in weights files: dense<i>
+	Act        string // Trainer field holding this layer's activations, BatchSize×Out
+	Delta      string // Trainer field holding the loss gradient w.r.t. this layer's pre-activations
+}
+
+// Output is the last layer.
+func (p *Plan) Output() *Dense { return p.Layers[len(p.Layers)-1] }
+
+// Options says how to name the generated package.
+type Options struct {
+	Package    string // Go package name; empty means the spec's name
+	ImportPath string // import path of the generated package, used by its cmd/train; required
+	SpecPath   string // the spec path to name in headers; empty means the model's Path
+}
+
+// newPlan checks the options and builds the plan of m.
+func newPlan(m *spec.Model, opt Options) (*Plan, error) {
+	pkg := opt.Package
+	if pkg == "" {
+		pkg = m.Name
+	}
+	if !isPackageName(pkg) {
+		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier of lower-case letters, digits and underscores", pkg)
+	}
+	if opt.ImportPath == "" || strings.ContainsAny(opt.ImportPath, "\"`\\ \t\r\n") {
+		return nil, fmt.Errorf("codegen: import path %q is empty or has characters an import path cannot have", opt.ImportPath)
+	}
+	if len(m.Layers) == 0 {
+		return nil, fmt.Errorf("codegen: the spec has no layers")
+	}
+	specPath := opt.SpecPath
+	if specPath == "" {
+		specPath = m.Path
+	}
+	p := &Plan{
+		SpecPath:   sanitiseComment(specPath),
+		Package:    pkg,
+		ImportPath: opt.ImportPath,
+		InputSize:  m.Input.Size(),
+		BatchSize:  m.Fit.BatchSize,
+		Loss:       m.Compile.Loss,
+		Optimizer:  m.Compile.Optimizer,
+		Fit:        m.Fit,
+		Data:       m.Data,
+	}
+	in, inConst := p.InputSize, "InputSize"
+	for i, l := range m.Layers {
+		if l.Type != "dense" {
+			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense layers can be generated", i+1, l.Type)
+		}
+		d := &Dense{
+			Index: i + 1, In: in, Out: l.Units, InConst: inConst,
+			UnitsConst: fmt.Sprintf("Dense%dUnits", i+1),
+			Activation: l.Activation, UseBias: l.UseBias, Init: l.KernelInitializer,
+			Kernel: fmt.Sprintf("Dense%dKernel", i+1),
+			Tensor: fmt.Sprintf("dense%d", i+1),
+			Act:    fmt.Sprintf("act%d", i+1),
+			Delta:  fmt.Sprintf("delta%d", i+1),
+		}
+		if l.UseBias {
+			d.Bias = fmt.Sprintf("Dense%dBias", i+1)
+		}
+		p.Layers = append(p.Layers, d)
+		in, inConst = d.Out, d.UnitsConst
+	}
+	p.Fingerprint = fingerprint(p)
+	return p, nil
+}
+
+// fingerprint hashes the names and shapes of every tensor, so that a weights file made for one
+// network is refused by another.
+func fingerprint(p *Plan) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "nngen weights v1; input %d", p.InputSize)
+	for _, d := range p.Layers {
+		fmt.Fprintf(h, "; %s/kernel %dx%d", d.Tensor, d.In, d.Out)
+		if d.UseBias {
+			fmt.Fprintf(h, "; %s/bias %d", d.Tensor, d.Out)
+		}
+	}
+	return h.Sum64()
+}
+
+// isPackageName reports whether s can name a generated package: lower-case ASCII letters, digits
+// and underscores, starting with a letter, and not a Go keyword.
+func isPackageName(s string) bool {
+	if s == "" || len(s) > 64 || token.IsKeyword(s) || !token.IsIdentifier(s) {
+		return false
+	}
+	for i, r := range s {
+		ok := r >= 'a' && r <= 'z' || r == '_' || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// sanitiseComment makes s safe inside a // comment: it must not end the comment line (which
+// would let a spec path inject code), so anything but printable characters is quoted.
+func sanitiseComment(s string) string {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			return fmt.Sprintf("%q", s)
+		}
+	}
+	return s
+}
