@@ -21,7 +21,7 @@ func FindRoot(start string) (string, error) {
 		return "", err
 	}
 	for {
-		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && modulePathOf(mod) == ModulePath {
+		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && ModulePathOf(mod) == ModulePath {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
@@ -32,7 +32,8 @@ func FindRoot(start string) (string, error) {
 	}
 }
 
-func modulePathOf(gomod []byte) string {
+// ModulePathOf returns the module path that a go.mod file declares, or "" when it has none.
+func ModulePathOf(gomod []byte) string {
 	sc := bufio.NewScanner(bytes.NewReader(gomod))
 	for sc.Scan() {
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {

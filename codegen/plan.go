@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"go/token"
 	"hash/fnv"
+	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/nngen/nngen/spec"
@@ -88,6 +90,9 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 		if l.Type != "dense" {
 			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense layers can be generated", i+1, l.Type)
 		}
+		if !knownActivations[l.Activation] || initializerFunc[l.KernelInitializer] == "" || l.Units < 1 {
+			return nil, fmt.Errorf("codegen: layer %d (%d units, activation %q, initializer %q) was not validated", i+1, l.Units, l.Activation, l.KernelInitializer)
+		}
 		d := &Dense{
 			Index: i + 1, In: in, Out: l.Units, InConst: inConst,
 			UnitsConst: fmt.Sprintf("Dense%dUnits", i+1),
@@ -103,9 +108,23 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 		p.Layers = append(p.Layers, d)
 		in, inConst = d.Out, d.UnitsConst
 	}
+	if !knownLosses[p.Loss] || p.InputSize < 1 || p.BatchSize < 1 {
+		return nil, fmt.Errorf("codegen: loss %q, input size %d, batch size %d: the spec was not validated", p.Loss, p.InputSize, p.BatchSize)
+	}
+	if p.Data.Dir != "" && !path.IsAbs(p.Data.Dir) {
+		// The spec's data.dir is relative to the spec's folder; the trainer runs from the folder
+		// nngen ran in, where the spec path is valid.
+		p.Data.Dir = path.Join(path.Dir(filepath.ToSlash(specPath)), p.Data.Dir)
+	}
 	p.Fingerprint = fingerprint(p)
 	return p, nil
 }
+
+// knownActivations and knownLosses are what the emitters can write.
+var (
+	knownActivations = map[string]bool{"linear": true, "relu": true, "sigmoid": true, "tanh": true, "softmax": true}
+	knownLosses      = map[string]bool{"categorical_crossentropy": true, "sparse_categorical_crossentropy": true, "mean_squared_error": true}
+)
 
 // fingerprint hashes the names and shapes of every tensor, so that a weights file made for one
 // network is refused by another.
