@@ -38,7 +38,9 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 			}
 		}
 	}
-	arr := func(base *jen.Statement, field string) jen.Code { return base.Dot(field).Index(jen.Empty(), jen.Empty()) }
+	arr := func(base *jen.Statement, field string) jen.Code {
+		return base.Dot(field).Index(jen.Empty(), jen.Empty())
+	}
 	param := func(field string) jen.Code { return arr(jen.Id("t").Dot("model"), field) }
 	grad := func(field string) jen.Code { return arr(jen.Id("t").Dot("grad"), field) }
 
