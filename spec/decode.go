@@ -1,0 +1,286 @@
+package spec
+
+import (
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decode reads the spec's root mapping into a Model with Keras' defaults filled in. It checks
+// structure and types (unknown, duplicate and missing keys, a string where a number belongs);
+// ranges and cross-field rules are validate's job.
+func (r *reader) decode(root *yaml.Node) *Model {
+	m := &Model{Path: r.path, Fit: defaultFit(), Data: defaultData()}
+	f := r.fields(root, "", topKeys)
+	if f == nil {
+		return m
+	}
+	if v, ok := f["name"]; ok {
+		m.Name, _ = r.str("name", v.val)
+	} else {
+		r.missing("", root, "name", "a Go package name such as mnist")
+	}
+	if v, ok := f["input"]; ok {
+		m.Input = r.input(v.val)
+	} else {
+		r.missing("", root, "input", "input: {shape: [784]}")
+	}
+	if v, ok := f["layers"]; ok {
+		m.Layers = r.layers(v.val)
+	} else {
+		r.missing("", root, "layers", "a list of layers such as [{type: dense, units: 10}]")
+	}
+	if v, ok := f["compile"]; ok {
+		m.Compile = r.compile(v.val)
+	} else {
+		r.missing("", root, "compile", "compile: {optimizer: adam, loss: categorical_crossentropy}")
+	}
+	if v, ok := f["fit"]; ok {
+		m.Fit = r.fit(v.val)
+	}
+	if v, ok := f["data"]; ok {
+		m.Data = r.data(v.val)
+	}
+	return m
+}
+
+// input reads the input mapping: its shape, a list of integers.
+func (r *reader) input(n *yaml.Node) Input {
+	in := Input{Pos: posOf(n)}
+	f := r.fields(n, "input", inputKeys)
+	if f == nil {
+		return in
+	}
+	v, ok := f["shape"]
+	if !ok {
+		r.missing("input", n, "shape", "a list of sizes such as [784]")
+		return in
+	}
+	dims, ok := r.list(v.val, "input.shape", "a list of sizes such as [784] or [28, 28]")
+	if !ok {
+		return in
+	}
+	in.Shape = make([]int, 0, len(dims))
+	for i, d := range dims {
+		p := item("input.shape", i+1)
+		size := 0
+		if d = r.deref(d); d == nil {
+			r.bad[p] = true
+		} else {
+			size, _ = r.integer(p, d)
+		}
+		in.Shape = append(in.Shape, size)
+	}
+	return in
+}
+
+// layers reads the list of layers; an element that cannot be read still takes its place, so
+// that the layers after it keep their numbers.
+func (r *reader) layers(n *yaml.Node) []Layer {
+	items, ok := r.list(n, "layers", "a list of layers such as [{type: dense, units: 10}]")
+	if !ok {
+		return nil
+	}
+	layers := make([]Layer, 0, len(items))
+	for i, it := range items {
+		path := item("layers", i+1)
+		l := defaultLayer()
+		if it = r.deref(it); it == nil {
+			r.bad[path] = true
+		} else {
+			l = r.layer(it, path)
+		}
+		layers = append(layers, l)
+	}
+	return layers
+}
+
+// layer reads one layer mapping.
+func (r *reader) layer(n *yaml.Node, path string) Layer {
+	l := defaultLayer()
+	l.Pos = posOf(n)
+	f := r.fields(n, path, layerKeys)
+	if f == nil {
+		return l
+	}
+	if v, ok := f["type"]; ok {
+		l.Type, _ = r.str(join(path, "type"), v.val)
+	} else {
+		r.missing(path, n, "type", strings.Join(layerTypes, " or "))
+	}
+	if v, ok := f["units"]; ok {
+		l.Units, _ = r.integer(join(path, "units"), v.val)
+	} else if l.Type == "dense" {
+		r.missing(path, n, "units", "the number of outputs, from 1 to 65536")
+	}
+	if v, ok := f["activation"]; ok {
+		l.Activation, _ = r.str(join(path, "activation"), v.val)
+	}
+	if v, ok := f["use_bias"]; ok {
+		l.UseBias, _ = r.boolean(join(path, "use_bias"), v.val)
+	}
+	if v, ok := f["kernel_initializer"]; ok {
+		l.KernelInitializer, _ = r.str(join(path, "kernel_initializer"), v.val)
+	}
+	if v, ok := f["bias_initializer"]; ok {
+		// Biases always start at zero: the key exists so that a Keras habit is accepted, and
+		// anything but zeros is refused rather than ignored.
+		p := join(path, "bias_initializer")
+		if s, ok := r.str(p, v.val); ok && s != "zeros" {
+			r.add(posOf(v.val), "%s: %q is not supported%s; allowed: zeros", label(p), s, didYouMean(s, []string{"zeros"}))
+		}
+	}
+	return l
+}
+
+// compile reads the compile mapping.
+func (r *reader) compile(n *yaml.Node) Compile {
+	var c Compile
+	f := r.fields(n, "compile", compileKeys)
+	if f == nil {
+		return c
+	}
+	if v, ok := f["optimizer"]; ok {
+		c.Optimizer = r.optimizer(v.val)
+	} else {
+		r.missing("compile", n, "optimizer", strings.Join(optimizers, " or "))
+	}
+	if v, ok := f["loss"]; ok {
+		c.Loss, _ = r.str("compile.loss", v.val)
+	} else {
+		r.missing("compile", n, "loss", strings.Join(losses, ", "))
+	}
+	if v, ok := f["metrics"]; ok {
+		items, _ := r.list(v.val, "compile.metrics", "a list such as [accuracy]")
+		for i, it := range items {
+			p := item("compile.metrics", i+1)
+			if it = r.deref(it); it == nil {
+				continue
+			}
+			if s, ok := r.str(p, it); ok {
+				c.Metrics = append(c.Metrics, s)
+			}
+		}
+	}
+	return c
+}
+
+// optimizer reads an optimizer, written as a bare name (optimizer: adam) or as a mapping whose
+// keys depend on its type.
+func (r *reader) optimizer(n *yaml.Node) Optimizer {
+	const path = "compile.optimizer"
+	if n.Kind == yaml.ScalarNode && !isNull(n) {
+		r.pos[path] = posOf(n)
+		t, ok := r.str(join(path, "type"), n)
+		if !ok {
+			r.bad[path] = true
+			return Optimizer{}
+		}
+		o, _ := defaultOptimizer(t)
+		o.Type = t
+		return o
+	}
+	f := r.fields(n, path, allOptimizerKeys)
+	if f == nil {
+		return Optimizer{}
+	}
+	v, ok := f["type"]
+	if !ok {
+		r.missing(path, n, "type", strings.Join(optimizers, " or "))
+		return Optimizer{}
+	}
+	t, ok := r.str(join(path, "type"), v.val)
+	if !ok {
+		return Optimizer{}
+	}
+	o, known := defaultOptimizer(t)
+	o.Type = t
+	for key, v := range f {
+		p := join(path, key)
+		if known && !slices.Contains(optimizerKeys[t], key) {
+			r.bad[p] = true
+			r.add(posOf(v.key), "unknown key %q %s: %s has no %s (it is an option of %s); allowed: %s",
+				key, in(path), t, key, ownerOf(key), strings.Join(optimizerKeys[t], ", "))
+			continue
+		}
+		switch key {
+		case "learning_rate":
+			o.LearningRate, _ = r.number(p, v.val)
+		case "beta_1":
+			o.Beta1, _ = r.number(p, v.val)
+		case "beta_2":
+			o.Beta2, _ = r.number(p, v.val)
+		case "epsilon":
+			o.Epsilon, _ = r.number(p, v.val)
+		case "momentum":
+			o.Momentum, _ = r.number(p, v.val)
+		case "nesterov":
+			o.Nesterov, _ = r.boolean(p, v.val)
+		case "amsgrad":
+			if on, ok := r.boolean(p, v.val); ok && on {
+				r.add(posOf(v.val), "%s: true is not supported; allowed: false", label(p))
+			}
+		}
+	}
+	return o
+}
+
+// ownerOf names the optimizer types that have key, as "sgd" or "adam or sgd".
+func ownerOf(key string) string {
+	var owners []string
+	for _, t := range optimizers {
+		if slices.Contains(optimizerKeys[t], key) {
+			owners = append(owners, t)
+		}
+	}
+	return strings.Join(owners, " or ")
+}
+
+// fit reads the fit mapping over Keras' defaults.
+func (r *reader) fit(n *yaml.Node) Fit {
+	fit := defaultFit()
+	f := r.fields(n, "fit", fitKeys)
+	for key, v := range f {
+		p := join("fit", key)
+		switch key {
+		case "epochs":
+			fit.Epochs, _ = r.integer(p, v.val)
+		case "batch_size":
+			fit.BatchSize, _ = r.integer(p, v.val)
+		case "validation_split":
+			fit.ValidationSplit, _ = r.number(p, v.val)
+		case "shuffle":
+			fit.Shuffle, _ = r.boolean(p, v.val)
+		case "seed":
+			fit.Seed, _ = r.unsigned(p, v.val)
+		}
+	}
+	return fit
+}
+
+// data reads the data mapping over the defaults (MNIST from the GoMNIST module).
+func (r *reader) data(n *yaml.Node) Data {
+	d := defaultData()
+	d.Pos = posOf(n)
+	f := r.fields(n, "data", dataKeys)
+	for key, v := range f {
+		p := join("data", key)
+		s, _ := r.str(p, v.val)
+		switch key {
+		case "source":
+			d.Source = s
+		case "dir":
+			d.Dir = s
+		case "train_images":
+			d.TrainImages = s
+		case "train_labels":
+			d.TrainLabels = s
+		case "test_images":
+			d.TestImages = s
+		case "test_labels":
+			d.TestLabels = s
+		}
+	}
+	return d
+}

@@ -1,0 +1,288 @@
+package spec
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// reader turns yaml nodes into Go values strictly, remembering where each value was and which
+// ones could not be read, so that validation can point at a value and skip the broken ones.
+type reader struct {
+	problems
+	pos map[string]Pos  // where the value of each path read is, "" being the whole spec
+	bad map[string]bool // paths missing or unreadable: validation does not look at them
+}
+
+// field is one key of a mapping and its value.
+type field struct {
+	key, val *yaml.Node
+}
+
+// join is the path of key inside the mapping at path.
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// item is the path of the i-th (from 1) element of the list at path.
+func item(path string, i int) string { return join(path, strconv.Itoa(i)) }
+
+// label names a path in messages: "layers.2.units" is "layer 2 units", "input.shape.3" is
+// "input.shape dimension 3", "compile.metrics.1" is "compile.metrics item 1".
+func label(path string) string {
+	if path == "" {
+		return "spec"
+	}
+	parts := strings.Split(path, ".")
+	var b strings.Builder
+	for i, p := range parts {
+		if isDigits(p) && i > 0 {
+			switch parts[i-1] {
+			case "layers":
+				b.Reset()
+				b.WriteString("layer " + p)
+			case "shape":
+				b.WriteString(" dimension " + p)
+			default:
+				b.WriteString(" item " + p)
+			}
+			continue
+		}
+		switch {
+		case i == 0:
+		case isDigits(parts[i-1]):
+			b.WriteString(" ")
+		default:
+			b.WriteString(".")
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// in says where a key of the mapping at path is, for messages: "in layer 1", "at the top level".
+func in(path string) string {
+	if path == "" {
+		return "at the top level"
+	}
+	return "in " + label(path)
+}
+
+// posOf is the position of n.
+func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
+
+// describe shows a node in a message: strings quoted, other scalars as written, collections by
+// kind. Long text is cut short.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	v := n.Value
+	if len(v) > 40 {
+		v = v[:40] + "..."
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		if n.Value == "" {
+			return "nothing"
+		}
+		return "null"
+	case "!!str":
+		return strconv.Quote(v)
+	case "!!int", "!!float", "!!bool":
+		if n.Style == 0 {
+			return v
+		}
+	}
+	tag := strconv.Quote(n.Tag) // a tag may hold any character
+	return tag[1:len(tag)-1] + " " + strconv.Quote(v)
+}
+
+// isNull reports whether n is an empty or null scalar, which stands for an empty mapping.
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
+
+// deref rejects an alias, returning nil; any other node is returned as is. Aliases are refused so
+// that a spec means what it says and no alias bomb can grow it.
+func (r *reader) deref(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		r.add(posOf(n), "alias *%s is not supported; write the value out", n.Value)
+		return nil
+	}
+	return n
+}
+
+// fields reads the mapping n at path whose keys must be among allowed, each at most once. A
+// null value counts as an empty mapping. It returns nil when n is not a mapping.
+func (r *reader) fields(n *yaml.Node, path string, allowed []string) map[string]field {
+	r.pos[path] = posOf(n)
+	if isNull(n) {
+		return map[string]field{}
+	}
+	if n.Kind != yaml.MappingNode {
+		r.fail(path, n, "a mapping with keys "+strings.Join(allowed, ", "))
+		return nil
+	}
+	m := make(map[string]field, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := r.deref(n.Content[i])
+		if k == nil {
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			r.add(posOf(k), "a key must be a name, got %s %s; allowed: %s",
+				describe(k), in(path), strings.Join(allowed, ", "))
+			continue
+		}
+		if prev, dup := m[k.Value]; dup {
+			r.add(posOf(k), "duplicate key %q %s (first at line %d, column %d); a key may appear once",
+				k.Value, in(path), prev.key.Line, prev.key.Column)
+			continue
+		}
+		if !slices.Contains(allowed, k.Value) {
+			r.add(posOf(k), "unknown key %q %s%s; allowed: %s",
+				k.Value, in(path), didYouMean(k.Value, allowed), strings.Join(allowed, ", "))
+			continue
+		}
+		v := r.deref(n.Content[i+1])
+		if v == nil {
+			r.bad[join(path, k.Value)] = true
+			continue
+		}
+		m[k.Value] = field{k, v}
+	}
+	return m
+}
+
+// list reads the list n at path; a null value counts as an empty list. It returns nil and
+// false when n is not a list.
+func (r *reader) list(n *yaml.Node, path, want string) ([]*yaml.Node, bool) {
+	r.pos[path] = posOf(n)
+	if isNull(n) {
+		return nil, true
+	}
+	if n.Kind != yaml.SequenceNode {
+		r.fail(path, n, want)
+		return nil, false
+	}
+	return n.Content, true
+}
+
+// fail reports that the value n at path is not what is wanted, and marks the path bad.
+func (r *reader) fail(path string, n *yaml.Node, want string) {
+	r.bad[path] = true
+	r.add(posOf(n), "%s: want %s, got %s", label(path), want, describe(n))
+}
+
+// missing reports that the mapping at path, found at n, lacks key, and marks the key bad.
+func (r *reader) missing(path string, n *yaml.Node, key, want string) {
+	r.bad[join(path, key)] = true
+	r.add(posOf(n), "missing key %q %s; want %s", key, in(path), want)
+}
+
+// scalar records where the value at path is and returns it when it is a scalar with one of the
+// tags; otherwise it reports that want was expected.
+func (r *reader) scalar(path string, n *yaml.Node, want string, tags ...string) (*yaml.Node, bool) {
+	r.pos[path] = posOf(n)
+	if n.Kind == yaml.ScalarNode && slices.Contains(tags, n.ShortTag()) {
+		return n, true
+	}
+	r.fail(path, n, want)
+	return nil, false
+}
+
+// str reads a string.
+func (r *reader) str(path string, n *yaml.Node) (string, bool) {
+	n, ok := r.scalar(path, n, "a string", "!!str")
+	if !ok {
+		return "", false
+	}
+	return n.Value, true
+}
+
+// boolean reads true or false (not yes, no, on or off).
+func (r *reader) boolean(path string, n *yaml.Node) (bool, bool) {
+	n, ok := r.scalar(path, n, "true or false", "!!bool")
+	if !ok {
+		return false, false
+	}
+	var v bool
+	if err := n.Decode(&v); err != nil {
+		r.fail(path, n, "true or false")
+		return false, false
+	}
+	return v, true
+}
+
+// digits matches an integer too large for YAML's integers, which YAML reads as a float.
+var digits = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
+
+// isDigits reports whether s is a decimal number without sign.
+func isDigits(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+// integer reads an integer that fits an int.
+func (r *reader) integer(path string, n *yaml.Node) (int, bool) {
+	n, ok := r.scalar(path, n, "an integer", "!!int", "!!float")
+	if !ok {
+		return 0, false
+	}
+	var v int
+	if n.ShortTag() == "!!float" || n.Decode(&v) != nil {
+		if digits.MatchString(n.Value) {
+			r.fail(path, n, "an integer of a sensible size")
+		} else {
+			r.fail(path, n, "an integer")
+		}
+		return 0, false
+	}
+	return v, true
+}
+
+// unsigned reads an integer from 0 to 2⁶⁴-1.
+func (r *reader) unsigned(path string, n *yaml.Node) (uint64, bool) {
+	const want = "an integer from 0 to 18446744073709551615"
+	n, ok := r.scalar(path, n, want, "!!int")
+	if !ok {
+		return 0, false
+	}
+	var v uint64
+	if err := n.Decode(&v); err != nil {
+		r.fail(path, n, want)
+		return 0, false
+	}
+	return v, true
+}
+
+// number reads a finite number, integer or not.
+func (r *reader) number(path string, n *yaml.Node) (float64, bool) {
+	n, ok := r.scalar(path, n, "a number", "!!float", "!!int")
+	if !ok {
+		return 0, false
+	}
+	var v float64
+	if err := n.Decode(&v); err != nil {
+		r.fail(path, n, "a number")
+		return 0, false
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		r.fail(path, n, "a finite number")
+		return 0, false
+	}
+	return v, true
+}

@@ -1,0 +1,46 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// checkText returns what is wrong with s as a folder or file name the generator will write into
+// Go source and the runtime will open, or "" when nothing is: it must be non-empty UTF-8 without
+// control characters.
+func checkText(s string) string {
+	if s == "" {
+		return "want a path, got \"\""
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Sprintf("%q is not valid UTF-8", s)
+	}
+	for _, c := range s {
+		if unicode.IsControl(c) {
+			return fmt.Sprintf("%q holds the control character %U", s, c)
+		}
+	}
+	return ""
+}
+
+// checkFile returns what is wrong with name as a data file name, or "" when nothing is: on top of
+// checkText's rules it must be relative, use / as separator and stay inside the data folder.
+func checkFile(name string) string {
+	if msg := checkText(name); msg != "" {
+		return msg
+	}
+	switch {
+	case strings.HasPrefix(name, "/") || len(name) >= 2 && name[1] == ':' && unicode.IsLetter(rune(name[0])):
+		return fmt.Sprintf("%q is absolute", name)
+	case strings.Contains(name, `\`):
+		return fmt.Sprintf("%q holds a backslash; separate folders with /", name)
+	}
+	for _, elem := range strings.Split(name, "/") {
+		if elem == ".." {
+			return fmt.Sprintf("%q leaves data.dir", name)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,326 @@
+package spec
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// validate checks every value read against its allowed range or set, then the rules that tie
+// values together. Values that could not be read are skipped: they were reported already.
+func (r *reader) validate(m *Model) {
+	r.checkName(m.Name)
+	r.checkInput(m.Input)
+	r.checkLayers(m.Layers)
+	r.checkCompile(m.Compile)
+	r.checkFit(m.Fit)
+	r.checkData(m.Data)
+	r.checkLoss(m)
+	r.checkMNIST(m)
+	r.checkParameters(m)
+}
+
+// parent is the path of the mapping or list holding path.
+func parent(path string) string {
+	i := strings.LastIndexByte(path, '.')
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}
+
+// ok reports whether path and every mapping above it were read without a problem.
+func (r *reader) ok(path string) bool {
+	for p := path; ; p = parent(p) {
+		if r.bad[p] {
+			return false
+		}
+		if p == "" {
+			return true
+		}
+	}
+}
+
+// has reports whether the spec gives path, readably: a default needs no checking.
+func (r *reader) has(path string) bool {
+	_, given := r.pos[path]
+	return given && r.ok(path)
+}
+
+// at is where path is in the spec or, when the spec leaves it out, where its closest enclosing
+// mapping is.
+func (r *reader) at(path string) Pos {
+	for p := path; ; p = parent(p) {
+		if pos, ok := r.pos[p]; ok {
+			return pos
+		}
+		if p == "" {
+			return Pos{}
+		}
+	}
+}
+
+// oneOf reports a given value at path that is not among allowed; what names the kind of value.
+func (r *reader) oneOf(path, what, v string, allowed []string) {
+	if r.has(path) && !slices.Contains(allowed, v) {
+		r.add(r.at(path), "%s: unknown %s %q%s; allowed: %s",
+			label(path), what, v, didYouMean(v, allowed), strings.Join(allowed, ", "))
+	}
+}
+
+// intIn reports a given integer at path outside lo..hi.
+func (r *reader) intIn(path string, v, lo, hi int) {
+	if r.has(path) && (v < lo || v > hi) {
+		r.add(r.at(path), "%s: %d is out of range; allowed: %d to %d", label(path), v, lo, hi)
+	}
+}
+
+// floatIn reports a given number at path for which in is false; allowed says which are allowed.
+func (r *reader) floatIn(path string, v float64, in bool, allowed string) {
+	if r.has(path) && !in {
+		r.add(r.at(path), "%s: %s is out of range; allowed: %s", label(path), ftoa(v), allowed)
+	}
+}
+
+// ftoa formats a number as briefly as it reads back exactly.
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// checkName checks the model name, which becomes a Go package name.
+func (r *reader) checkName(name string) {
+	if r.has("name") {
+		if msg := checkName(name); msg != "" {
+			r.add(r.at("name"), "name: %s", msg)
+		}
+	}
+}
+
+// checkInput checks the input shape's rank, sizes and total size.
+func (r *reader) checkInput(in Input) {
+	const path = "input.shape"
+	if !r.has(path) {
+		return
+	}
+	switch {
+	case len(in.Shape) == 0:
+		r.add(r.at(path), "%s: want at least one size, got an empty list; allowed: a list such as [784] or [28, 28]", label(path))
+		return
+	case len(in.Shape) > maxInputRank:
+		r.add(r.at(path), "%s: %d dimensions; allowed: 1 to %d", label(path), len(in.Shape), maxInputRank)
+		return
+	}
+	for i, d := range in.Shape {
+		r.intIn(item(path, i+1), d, 1, maxInputSize)
+	}
+	if size, ok := r.inputSize(in); ok && size > maxInputSize {
+		r.add(r.at(path), "%s: %s has more than %d inputs; allowed: at most %d (2^24)",
+			label(path), shape(in.Shape), maxInputSize, maxInputSize)
+	}
+}
+
+// inputSize is the number of inputs, capped just above the limit so that it cannot overflow;
+// ok is false when a size is missing or out of range (a problem already reported).
+func (r *reader) inputSize(in Input) (size int, ok bool) {
+	if !r.has("input.shape") || len(in.Shape) == 0 || len(in.Shape) > maxInputRank {
+		return 0, false
+	}
+	size = 1
+	for i, d := range in.Shape {
+		if !r.ok(item("input.shape", i+1)) || d < 1 || d > maxInputSize {
+			return 0, false
+		}
+		size = min(size*d, maxInputSize+1)
+	}
+	return size, true
+}
+
+// shape formats sizes as the spec writes them: [28, 28].
+func shape(dims []int) string {
+	s := make([]string, len(dims))
+	for i, d := range dims {
+		s[i] = strconv.Itoa(d)
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+// checkLayers checks the number of layers and each layer's values.
+func (r *reader) checkLayers(layers []Layer) {
+	if r.has("layers") && (len(layers) < 1 || len(layers) > maxLayers) {
+		r.add(r.at("layers"), "layers: want 1 to %d layers, got %d", maxLayers, len(layers))
+	}
+	for i, l := range layers {
+		path := item("layers", i+1)
+		r.oneOf(join(path, "type"), "layer type", l.Type, layerTypes)
+		r.intIn(join(path, "units"), l.Units, 1, maxUnits)
+		r.oneOf(join(path, "activation"), "activation", l.Activation, activations)
+		r.oneOf(join(path, "kernel_initializer"), "initializer", l.KernelInitializer, initializers)
+		if p := join(path, "activation"); r.has(p) && l.Activation == "softmax" && i < len(layers)-1 {
+			r.add(r.at(p), "%s: softmax is only allowed on the last layer; allowed here: %s",
+				label(p), strings.Join(activations[:len(activations)-1], ", "))
+		}
+	}
+}
+
+// checkCompile checks the optimizer's type and hyper-parameters, the loss and the metrics.
+func (r *reader) checkCompile(c Compile) {
+	const opt = "compile.optimizer."
+	o := c.Optimizer
+	r.oneOf(opt+"type", "optimizer", o.Type, optimizers)
+	r.floatIn(opt+"learning_rate", o.LearningRate, o.LearningRate > 0 && o.LearningRate <= maxLearnRate, "> 0 and <= 10")
+	r.floatIn(opt+"beta_1", o.Beta1, o.Beta1 >= 0 && o.Beta1 < 1, ">= 0 and < 1")
+	r.floatIn(opt+"beta_2", o.Beta2, o.Beta2 >= 0 && o.Beta2 < 1, ">= 0 and < 1")
+	r.floatIn(opt+"epsilon", o.Epsilon, o.Epsilon > 0, "> 0")
+	r.floatIn(opt+"momentum", o.Momentum, o.Momentum >= 0 && o.Momentum < 1, ">= 0 and < 1")
+	r.oneOf("compile.loss", "loss", c.Loss, losses)
+	for i, name := range c.Metrics {
+		p := item("compile.metrics", i+1)
+		r.oneOf(p, "metric", name, metrics)
+		if r.has(p) && slices.Contains(metrics, name) && slices.Index(c.Metrics, name) < i {
+			r.add(r.at(p), "%s: %q is listed twice; allowed: each metric once", label(p), name)
+		}
+	}
+}
+
+// checkFit checks epochs, batch size and validation split.
+func (r *reader) checkFit(f Fit) {
+	r.intIn("fit.epochs", f.Epochs, 1, maxEpochs)
+	r.intIn("fit.batch_size", f.BatchSize, 1, maxBatchSize)
+	r.floatIn("fit.validation_split", f.ValidationSplit, f.ValidationSplit >= 0 && f.ValidationSplit < 1, ">= 0 and < 1")
+}
+
+// checkData checks the source, the folder and the file names.
+func (r *reader) checkData(d Data) {
+	r.oneOf("data.source", "data source", d.Source, sources)
+	if r.ok("data.source") && d.Source == "idx" && !r.has("data.dir") && r.ok("data.dir") {
+		r.add(r.at("data"), "missing key \"dir\" in data; want the folder of the IDX files, which source idx needs")
+	}
+	if r.has("data.dir") {
+		if msg := checkText(d.Dir); msg != "" {
+			r.add(r.at("data.dir"), "data.dir: %s; allowed: a folder, relative to the spec's folder or absolute", msg)
+		}
+	}
+	files := []struct{ key, name string }{
+		{"train_images", d.TrainImages}, {"train_labels", d.TrainLabels},
+		{"test_images", d.TestImages}, {"test_labels", d.TestLabels},
+	}
+	for _, f := range files {
+		p := join("data", f.key)
+		if !r.has(p) {
+			continue
+		}
+		if msg := checkFile(f.name); msg != "" {
+			r.add(r.at(p), "%s: %s; allowed: a relative path inside data.dir, without .. or control characters", label(p), msg)
+		} else if d.Source == "mnist" && !r.has("data.dir") && r.ok("data.dir") && r.ok("data.source") {
+			r.add(r.at(p), "%s: source mnist without data.dir reads the GoMNIST module's own files; allowed: a file name only together with data.dir", label(p))
+		}
+	}
+}
+
+// checkLoss checks that the output layer suits the loss: cross-entropy needs a softmax over at
+// least two classes (MNIST's count is checkMNIST's job), and a softmax over one unit is constant.
+func (r *reader) checkLoss(m *Model) {
+	if !r.has("layers") || len(m.Layers) == 0 {
+		return
+	}
+	last := item("layers", len(m.Layers))
+	out := m.Layers[len(m.Layers)-1]
+	act, units := join(last, "activation"), join(last, "units")
+	if !r.ok(last) || !r.ok(act) || !slices.Contains(activations, out.Activation) {
+		return
+	}
+	unitsOK := r.has(units) && out.Units >= 1 && out.Units <= maxUnits
+	crossEntropy := r.has("compile.loss") && strings.HasSuffix(m.Compile.Loss, "categorical_crossentropy") &&
+		slices.Contains(losses, m.Compile.Loss)
+	switch {
+	case crossEntropy && out.Activation != "softmax":
+		got := strconv.Quote(out.Activation)
+		if !r.has(act) {
+			got = "linear (the default)"
+		}
+		r.add(r.at(act), "%s: compile.loss %s needs softmax on the last layer, got %s; allowed: softmax",
+			label(act), m.Compile.Loss, got)
+	case unitsOK && out.Units < 2 && out.Activation == "softmax" && !r.mnist(m):
+		why := "a softmax over 1 unit always outputs 1"
+		if crossEntropy {
+			why = "compile.loss " + m.Compile.Loss + " needs one output per class"
+		}
+		r.add(r.at(units), "%s: %s; allowed: 2 to %d", label(units), why, maxUnits)
+	}
+}
+
+// mnist reports whether the spec trains on MNIST.
+func (r *reader) mnist(m *Model) bool {
+	return r.ok("data.source") && m.Data.Source == "mnist"
+}
+
+// checkMNIST checks what the MNIST data fixes: 784 inputs, 10 outputs, 60000 training images
+// to split and batch.
+func (r *reader) checkMNIST(m *Model) {
+	if !r.mnist(m) {
+		return
+	}
+	if size, ok := r.inputSize(m.Input); ok && size != mnistFeatures {
+		r.add(r.at("input.shape"), "input.shape: data source mnist has %d inputs (28x28 images), got %s; allowed: [784] or [28, 28]",
+			mnistFeatures, shape(m.Input.Shape))
+	}
+	if r.has("layers") && len(m.Layers) > 0 {
+		units := join(item("layers", len(m.Layers)), "units")
+		if u := m.Layers[len(m.Layers)-1].Units; r.has(units) && u >= 1 && u <= maxUnits && u != mnistClasses {
+			r.add(r.at(units), "%s: data source mnist has %d classes, so the last layer needs %d units, got %d; allowed: %d",
+				label(units), mnistClasses, mnistClasses, u, mnistClasses)
+		}
+	}
+	split := m.Fit.ValidationSplit
+	if !r.ok("fit.validation_split") || split < 0 || split >= 1 {
+		return
+	}
+	train := trainSamples(mnistTrainSize, split)
+	switch {
+	case train == 0:
+		r.add(r.at("fit.validation_split"), "fit.validation_split: %s leaves none of mnist's %d images for training; allowed: >= 0 and <= %s",
+			ftoa(split), mnistTrainSize, ftoa(1-1.0/mnistTrainSize))
+		return
+	case train == mnistTrainSize && split > 0:
+		r.add(r.at("fit.validation_split"), "fit.validation_split: %s leaves none of mnist's %d images for validation; allowed: 0 (no validation) or at least %s",
+			ftoa(split), mnistTrainSize, ftoa(1.0/mnistTrainSize))
+	}
+	if b := m.Fit.BatchSize; r.ok("fit.batch_size") && b > train && b <= maxBatchSize {
+		of := "mnist's " + strconv.Itoa(mnistTrainSize) + " images"
+		if train < mnistTrainSize {
+			of += " less validation_split " + ftoa(split)
+		}
+		r.add(r.at("fit.batch_size"), "fit.batch_size: %d is larger than the %d training samples (%s); allowed: 1 to %d",
+			b, train, of, train)
+	}
+}
+
+// trainSamples is how many of n samples Keras trains on with validation_split split: the first
+// floor(n·(1−split)); runtime/dataset.Split cuts at the same place.
+func trainSamples(n int, split float64) int {
+	return int(float64(n) * (1 - split)) // truncation is floor for the non-negative product
+}
+
+// checkParameters refuses a network whose weights would not fit in a sensible program.
+func (r *reader) checkParameters(m *Model) {
+	in, ok := r.inputSize(m.Input)
+	if !ok || !r.has("layers") || len(m.Layers) == 0 {
+		return
+	}
+	if in > maxInputSize {
+		return
+	}
+	var total int64
+	for i, l := range m.Layers {
+		units := join(item("layers", i+1), "units")
+		if !r.has(units) || l.Units < 1 || l.Units > maxUnits {
+			return
+		}
+		total += int64(in) * int64(l.Units)
+		if l.UseBias {
+			total += int64(l.Units)
+		}
+		in = l.Units
+	}
+	if total > maxParameters {
+		r.add(r.at("layers"), "layers: %d parameters in total; allowed: at most %d (2^26)", total, maxParameters)
+	}
+}
