@@ -3,21 +3,21 @@ package asm
 // MatMul sets C = A·B, where C is m×n, A is m×k and B is k×n.
 func MatMul(c, a, b []float32, m, n, k int) {
 	checkMatMul(c, a, b, m, n, k)
-	matMulGeneric(c, a, b, nil, m, n, k, false)
+	matMul(c, a, b, nil, m, n, k, false)
 }
 
 // MatMulBias sets C = A·B + 1·biasᵀ: every row of C gets bias (length n) added.
 func MatMulBias(c, a, b, bias []float32, m, n, k int) {
 	checkMatMul(c, a, b, m, n, k)
 	checkLen("bias", bias, n)
-	matMulGeneric(c, a, b, bias, m, n, k, false)
+	matMul(c, a, b, bias, m, n, k, false)
 }
 
 // MatMulBiasReLU sets C = max(0, A·B + 1·biasᵀ), the forward pass of a dense ReLU layer.
 func MatMulBiasReLU(c, a, b, bias []float32, m, n, k int) {
 	checkMatMul(c, a, b, m, n, k)
 	checkLen("bias", bias, n)
-	matMulGeneric(c, a, b, bias, m, n, k, true)
+	matMul(c, a, b, bias, m, n, k, true)
 }
 
 // MatMulTransA sets C = Aᵀ·B, where C is m×n, A is k×m and B is k×n: the weight gradient of a
@@ -26,7 +26,7 @@ func MatMulTransA(c, a, b []float32, m, n, k int) {
 	checkLen("C", c, m*n)
 	checkLen("A", a, k*m)
 	checkLen("B", b, k*n)
-	matMulTransAGeneric(c, a, b, m, n, k)
+	matMulTransA(c, a, b, m, n, k)
 }
 
 // MatMulTransB sets C = A·Bᵀ, where C is m×n, A is m×k and B is n×k: the input gradient of a
@@ -35,14 +35,14 @@ func MatMulTransB(c, a, b []float32, m, n, k int) {
 	checkLen("C", c, m*n)
 	checkLen("A", a, m*k)
 	checkLen("B", b, n*k)
-	matMulTransBGeneric(c, a, b, m, n, k)
+	matMulTransB(c, a, b, m, n, k)
 }
 
 // ColSum sets dst[j] = Σ_i a[i*n+j] for an m×n matrix A: the bias gradient of a dense layer.
 func ColSum(dst, a []float32, m, n int) {
 	checkLen("dst", dst, n)
 	checkLen("A", a, m*n)
-	colSumGeneric(dst, a, m, n)
+	colSum(dst, a, m, n)
 }
 
 // Adam applies one Adam update to the parameters p from the gradients g, with first and second
@@ -55,13 +55,13 @@ func Adam(p, g, m, v []float32, alpha, beta1, beta2, epsilon float32) {
 	checkLen("g", g, len(p))
 	checkLen("m", m, len(p))
 	checkLen("v", v, len(p))
-	adamGeneric(p, g, m, v, alpha, beta1, beta2, epsilon)
+	adamUpdate(p, g, m, v, alpha, beta1, beta2, epsilon)
 }
 
 // SGD applies one plain gradient-descent update, p -= lr·g.
 func SGD(p, g []float32, lr float32) {
 	checkLen("g", g, len(p))
-	sgdGeneric(p, g, lr)
+	sgdUpdate(p, g, lr)
 }
 
 // Momentum applies one SGD-with-momentum update as Keras does, with velocity vel:
@@ -71,7 +71,7 @@ func SGD(p, g []float32, lr float32) {
 func Momentum(p, g, vel []float32, lr, momentum float32, nesterov bool) {
 	checkLen("g", g, len(p))
 	checkLen("vel", vel, len(p))
-	momentumGeneric(p, g, vel, lr, momentum, nesterov)
+	momentumUpdate(p, g, vel, lr, momentum, nesterov)
 }
 
 func checkMatMul(c, a, b []float32, m, n, k int) {

@@ -1,0 +1,162 @@
+//go:build amd64 && !purego && !noasm
+
+package asm
+
+import "github.com/klauspost/cpuid/v2"
+
+// best is the fastest level the CPU supports; cpuid's checks include the OS's support for the
+// wider register state.
+var best = func() int {
+	c := &cpuid.CPU
+	if !c.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
+		return levelGeneric
+	}
+	if c.Supports(cpuid.AVX512F) {
+		return levelAVX512
+	}
+	return levelAVX2
+}()
+
+// bestLevel is the fastest level this build can run on this CPU.
+func bestLevel() int { return best }
+
+// The functions below are what the exported kernels call after their bounds checks. Each
+// switches on level and calls the assembly directly (see level).
+
+func matMul(c, a, b, bias []float32, m, n, k int, relu bool) {
+	if level == levelGeneric || m <= 0 || n <= 0 || k <= 0 {
+		matMulGeneric(c, a, b, bias, m, n, k, relu)
+		return
+	}
+	var bp *float32
+	if bias != nil {
+		bp = &bias[0]
+	}
+	flags := 0
+	if relu {
+		flags = flagReLU
+	}
+	gemm(&c[0], n, &a[0], k, 1, &b[0], n, bp, m, n, k, flags)
+}
+
+// gemm calls the level's gemm kernel, or its gemv kernel when m is 1.
+func gemm(c *float32, ldc int, a *float32, rsa, csa int, b *float32, ldb int, bias *float32, m, n, k, flags int) {
+	if level == levelAVX512 {
+		if m == 1 {
+			gemvAVX512(c, a, csa, b, ldb, bias, n, k, flags)
+		} else {
+			gemmAVX512(c, ldc, a, rsa, csa, b, ldb, bias, m, n, k, flags)
+		}
+		return
+	}
+	if m == 1 {
+		gemvAVX2(c, a, csa, b, ldb, bias, n, k, flags)
+	} else {
+		gemmAVX2(c, ldc, a, rsa, csa, b, ldb, bias, m, n, k, flags)
+	}
+}
+
+func matMulTransA(c, a, b []float32, m, n, k int) {
+	if level == levelGeneric || m <= 0 || n <= 0 || k <= 0 {
+		matMulTransAGeneric(c, a, b, m, n, k)
+		return
+	}
+	gemm(&c[0], n, &a[0], 1, m, &b[0], n, nil, m, n, k, 0)
+}
+
+// packSize is the number of elements of the stack buffer into which matMulTransB transposes
+// blocks of B: 16 KiB.
+const packSize = 4096
+
+func matMulTransB(c, a, b []float32, m, n, k int) {
+	if level == levelGeneric || m <= 0 || n <= 0 || k <= 0 {
+		matMulTransBGeneric(c, a, b, m, n, k)
+		return
+	}
+	// C = A·Bᵀ = A·(Bᵀ), with Bᵀ (k×n) packed block by block: kb×nb blocks of Bᵀ, the later
+	// blocks along k accumulating into C.
+	var buf [packSize]float32
+	kb := min(k, 256)
+	nb := min(n, packSize/kb)
+	for j0 := 0; j0 < n; j0 += nb {
+		w := min(nb, n-j0)
+		for p0 := 0; p0 < k; p0 += kb {
+			kw := min(kb, k-p0)
+			pack := buf[:kw*w]
+			for j := 0; j < w; j++ {
+				row := b[(j0+j)*k+p0 : (j0+j)*k+p0+kw]
+				for p, v := range row {
+					pack[p*w+j] = v
+				}
+			}
+			flags := 0
+			if p0 > 0 {
+				flags = flagAcc
+			}
+			gemm(&c[j0], n, &a[p0], k, 1, &buf[0], w, nil, m, w, kw, flags)
+		}
+	}
+}
+
+func colSum(dst, a []float32, m, n int) {
+	if level != levelAVX512 || m <= 0 || n <= 0 {
+		colSumGeneric(dst, a, m, n)
+		return
+	}
+	colSumAVX512(&dst[0], &a[0], m, n)
+}
+
+func adamUpdate(p, g, m, v []float32, alpha, beta1, beta2, epsilon float32) {
+	n := len(p)
+	switch level {
+	case levelAVX512:
+		if n > 0 {
+			adamAVX512(&p[0], &g[0], &m[0], &v[0], n, alpha, 1-beta1, 1-beta2, epsilon)
+		}
+		return
+	case levelAVX2:
+		if n8 := n &^ 7; n8 > 0 {
+			adamAVX2(&p[0], &g[0], &m[0], &v[0], n8, alpha, 1-beta1, 1-beta2, epsilon)
+			p, g, m, v = p[n8:], g[n8:], m[n8:], v[n8:]
+		}
+	}
+	adamGeneric(p, g, m, v, alpha, beta1, beta2, epsilon)
+}
+
+func sgdUpdate(p, g []float32, lr float32) {
+	n := len(p)
+	switch level {
+	case levelAVX512:
+		if n > 0 {
+			sgdAVX512(&p[0], &g[0], n, lr)
+		}
+		return
+	case levelAVX2:
+		if n8 := n &^ 7; n8 > 0 {
+			sgdAVX2(&p[0], &g[0], n8, lr)
+			p, g = p[n8:], g[n8:]
+		}
+	}
+	sgdGeneric(p, g, lr)
+}
+
+func momentumUpdate(p, g, vel []float32, lr, mom float32, nesterov bool) {
+	n := len(p)
+	nest := 0
+	if nesterov {
+		nest = 1
+	}
+	switch level {
+	case levelAVX512:
+		if n > 0 {
+			momentumAVX512(&p[0], &g[0], &vel[0], n, lr, mom, nest)
+		}
+		return
+	case levelAVX2:
+		if n8 := n &^ 7; n8 > 0 {
+			momentumAVX2(&p[0], &g[0], &vel[0], n8, lr, mom, nest)
+			p, g, vel = p[n8:], g[n8:], vel[n8:]
+		}
+	}
+	momentumGeneric(p, g, vel, lr, mom, nesterov)
+}
