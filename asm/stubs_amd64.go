@@ -40,29 +40,29 @@ func colSumAVX512(dst, a *float32, m, n int)
 // adamAVX512 is adamGeneric over n elements; c1 = 1-beta1, c2 = 1-beta2.
 //
 //go:noescape
-func adamAVX512(p, g, m, v *float32, n int, alpha, c1, c2, eps float32)
+func adamAVX512(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
 
 // adamAVX2 is adamAVX512 for n a multiple of 8.
 //
 //go:noescape
-func adamAVX2(p, g, m, v *float32, n int, alpha, c1, c2, eps float32)
+func adamAVX2(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
 
 // sgdAVX512 is sgdGeneric over n elements.
 //
 //go:noescape
-func sgdAVX512(p, g *float32, n int, lr float32)
+func sgdAVX512(p, grad *float32, n int, lr float32)
 
 // sgdAVX2 is sgdAVX512 for n a multiple of 8.
 //
 //go:noescape
-func sgdAVX2(p, g *float32, n int, lr float32)
+func sgdAVX2(p, grad *float32, n int, lr float32)
 
 // momentumAVX512 is momentumGeneric over n elements; nesterov is 0 or 1.
 //
 //go:noescape
-func momentumAVX512(p, g, vel *float32, n int, lr, mom float32, nesterov int)
+func momentumAVX512(p, grad, vel *float32, n int, lr, mom float32, nesterov int)
 
 // momentumAVX2 is momentumAVX512 for n a multiple of 8.
 //
 //go:noescape
-func momentumAVX2(p, g, vel *float32, n int, lr, mom float32, nesterov int)
+func momentumAVX2(p, grad, vel *float32, n int, lr, mom float32, nesterov int)

@@ -1,0 +1,211 @@
+//go:build amd64 && !purego && !noasm
+
+#include "textflag.h"
+
+// The optimiser updates, element by element, with the Go reference's operations in the Go
+// reference's order and no fused multiply-adds, so that each result is the one the Go loop
+// rounds to. The AVX-512 versions take any n, the last vector under a mask in K1; the AVX2
+// versions take n a multiple of 8 (the Go caller finishes the tail).
+//
+// Registers: DI p, SI g, R8 m or vel, R9 v; CX elements left; AX byte offset.
+
+// TAILMASK sets K1 to the first min(CX, 16) lanes; it clobbers DX and BX.
+#define TAILMASK \
+	MOVQ CX, BX; MOVQ $16, DX; CMPQ BX, DX; CMOVQGT DX, BX; \
+	MOVQ CX, DX; MOVQ $16, CX; SUBQ BX, CX; MOVL $0xffff, BX; SHRL CX, BX; MOVQ DX, CX; \
+	KMOVW BX, K1
+
+// func adamAVX512(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
+TEXT ·adamAVX512(SB), NOSPLIT, $0-56
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS alpha+40(FP), Z20
+	VBROADCASTSS c1+44(FP), Z21
+	VBROADCASTSS c2+48(FP), Z22
+	VBROADCASTSS eps+52(FP), Z23
+	XORQ         AX, AX
+
+adam512:
+	TAILMASK
+	VMOVUPS.Z (SI)(AX*1), K1, Z0
+	VMOVUPS.Z (R8)(AX*1), K1, Z1
+	VMOVUPS.Z (R9)(AX*1), K1, Z2
+	VMOVUPS.Z (DI)(AX*1), K1, Z3
+	VSUBPS    Z1, Z0, Z4          // g - m
+	VMULPS    Z21, Z4, Z4         // ·(1-beta1)
+	VADDPS    Z4, Z1, Z1          // m +=
+	VMULPS    Z0, Z0, Z5          // g²
+	VSUBPS    Z2, Z5, Z5          // g² - v
+	VMULPS    Z22, Z5, Z5         // ·(1-beta2)
+	VADDPS    Z5, Z2, Z2          // v +=
+	VSQRTPS   Z2, Z6
+	VADDPS    Z23, Z6, Z6         // √v + eps
+	VMULPS    Z1, Z20, Z7         // alpha·m
+	VDIVPS    Z6, Z7, Z7          // alpha·m / (√v + eps)
+	VSUBPS    Z7, Z3, Z3          // p -=
+	VMOVUPS   Z1, K1, (R8)(AX*1)
+	VMOVUPS   Z2, K1, (R9)(AX*1)
+	VMOVUPS   Z3, K1, (DI)(AX*1)
+	ADDQ      $64, AX
+	SUBQ      $16, CX
+	JG        adam512
+	VZEROUPPER
+	RET
+
+// func adamAVX2(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
+TEXT ·adamAVX2(SB), NOSPLIT, $0-56
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS alpha+40(FP), Y12
+	VBROADCASTSS c1+44(FP), Y13
+	VBROADCASTSS c2+48(FP), Y14
+	VBROADCASTSS eps+52(FP), Y15
+	XORQ         AX, AX
+
+adam256:
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS (R8)(AX*1), Y1
+	VMOVUPS (R9)(AX*1), Y2
+	VMOVUPS (DI)(AX*1), Y3
+	VSUBPS  Y1, Y0, Y4
+	VMULPS  Y13, Y4, Y4
+	VADDPS  Y4, Y1, Y1
+	VMULPS  Y0, Y0, Y5
+	VSUBPS  Y2, Y5, Y5
+	VMULPS  Y14, Y5, Y5
+	VADDPS  Y5, Y2, Y2
+	VSQRTPS Y2, Y6
+	VADDPS  Y15, Y6, Y6
+	VMULPS  Y1, Y12, Y7
+	VDIVPS  Y6, Y7, Y7
+	VSUBPS  Y7, Y3, Y3
+	VMOVUPS Y1, (R8)(AX*1)
+	VMOVUPS Y2, (R9)(AX*1)
+	VMOVUPS Y3, (DI)(AX*1)
+	ADDQ    $32, AX
+	SUBQ    $8, CX
+	JG      adam256
+	VZEROUPPER
+	RET
+
+// func sgdAVX512(p, grad *float32, n int, lr float32)
+TEXT ·sgdAVX512(SB), NOSPLIT, $0-28
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS lr+24(FP), Z20
+	XORQ         AX, AX
+
+sgd512:
+	TAILMASK
+	VMOVUPS.Z (SI)(AX*1), K1, Z0
+	VMOVUPS.Z (DI)(AX*1), K1, Z1
+	VMULPS    Z20, Z0, Z0         // lr·g
+	VSUBPS    Z0, Z1, Z1          // p -=
+	VMOVUPS   Z1, K1, (DI)(AX*1)
+	ADDQ      $64, AX
+	SUBQ      $16, CX
+	JG        sgd512
+	VZEROUPPER
+	RET
+
+// func sgdAVX2(p, grad *float32, n int, lr float32)
+TEXT ·sgdAVX2(SB), NOSPLIT, $0-28
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS lr+24(FP), Y15
+	XORQ         AX, AX
+
+sgd256:
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS (DI)(AX*1), Y1
+	VMULPS  Y15, Y0, Y0
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ    $32, AX
+	SUBQ    $8, CX
+	JG      sgd256
+	VZEROUPPER
+	RET
+
+// func momentumAVX512(p, grad, vel *float32, n int, lr, mom float32, nesterov int)
+TEXT ·momentumAVX512(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         vel+16(FP), R8
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS lr+32(FP), Z20
+	VBROADCASTSS mom+36(FP), Z21
+	MOVQ         nesterov+40(FP), R9
+	XORQ         AX, AX
+
+mom512:
+	TAILMASK
+	VMOVUPS.Z (SI)(AX*1), K1, Z0
+	VMOVUPS.Z (R8)(AX*1), K1, Z1
+	VMOVUPS.Z (DI)(AX*1), K1, Z2
+	VMULPS    Z1, Z21, Z3         // momentum·vel
+	VMULPS    Z0, Z20, Z4         // lr·g
+	VSUBPS    Z4, Z3, Z1          // vel = momentum·vel - lr·g
+	TESTQ     R9, R9
+	JZ        plain512
+	VMULPS    Z1, Z21, Z3         // momentum·vel
+	VSUBPS    Z4, Z3, Z3          // - lr·g
+	VADDPS    Z3, Z2, Z2          // p +=
+	JMP       store512
+
+plain512:
+	VADDPS Z1, Z2, Z2 // p += vel
+
+store512:
+	VMOVUPS Z1, K1, (R8)(AX*1)
+	VMOVUPS Z2, K1, (DI)(AX*1)
+	ADDQ    $64, AX
+	SUBQ    $16, CX
+	JG      mom512
+	VZEROUPPER
+	RET
+
+// func momentumAVX2(p, grad, vel *float32, n int, lr, mom float32, nesterov int)
+TEXT ·momentumAVX2(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         vel+16(FP), R8
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS lr+32(FP), Y14
+	VBROADCASTSS mom+36(FP), Y15
+	MOVQ         nesterov+40(FP), R9
+	XORQ         AX, AX
+
+mom256:
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS (R8)(AX*1), Y1
+	VMOVUPS (DI)(AX*1), Y2
+	VMULPS  Y1, Y15, Y3
+	VMULPS  Y0, Y14, Y4
+	VSUBPS  Y4, Y3, Y1
+	TESTQ   R9, R9
+	JZ      plain256
+	VMULPS  Y1, Y15, Y3
+	VSUBPS  Y4, Y3, Y3
+	VADDPS  Y3, Y2, Y2
+	JMP     store256
+
+plain256:
+	VADDPS Y1, Y2, Y2
+
+store256:
+	VMOVUPS Y1, (R8)(AX*1)
+	VMOVUPS Y2, (DI)(AX*1)
+	ADDQ    $32, AX
+	SUBQ    $8, CX
+	JG      mom256
+	VZEROUPPER
+	RET
