@@ -10,7 +10,7 @@ import (
 // Error is one problem in a spec, at a position.
 type Error struct {
 	Path string // the spec file, as given to Load or Parse
-	Pos  Pos    // zero when the problem has no single place (an empty file)
+	Pos  Pos    // zero when the problem has no single place (an empty file); Column 0 for a YAML syntax error
 	Msg  string // what is wrong and what would be right
 }
 

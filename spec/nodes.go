@@ -16,6 +16,8 @@ type reader struct {
 	problems
 	pos map[string]Pos  // where the value of each path read is, "" being the whole spec
 	bad map[string]bool // paths missing or unreadable: validation does not look at them
+
+	misspelt map[string]bool // paths suggested for an unknown key: not reported missing as well
 }
 
 // field is one key of a mapping and its value.
@@ -133,7 +135,7 @@ func (r *reader) fields(n *yaml.Node, path string, allowed []string) map[string]
 		return map[string]field{}
 	}
 	if n.Kind != yaml.MappingNode {
-		r.fail(path, n, "a mapping with keys "+strings.Join(allowed, ", "))
+		r.fail(path, n, "a mapping (keys: "+strings.Join(allowed, ", ")+")")
 		return nil
 	}
 	m := make(map[string]field, len(n.Content)/2)
@@ -143,8 +145,8 @@ func (r *reader) fields(n *yaml.Node, path string, allowed []string) map[string]
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			r.add(posOf(k), "a key must be a name, got %s %s; allowed: %s",
-				describe(k), in(path), strings.Join(allowed, ", "))
+			r.add(posOf(k), "a key %s must be a name, got %s; allowed: %s",
+				in(path), describe(k), strings.Join(allowed, ", "))
 			continue
 		}
 		if prev, dup := m[k.Value]; dup {
@@ -153,12 +155,18 @@ func (r *reader) fields(n *yaml.Node, path string, allowed []string) map[string]
 			continue
 		}
 		if !slices.Contains(allowed, k.Value) {
+			hint := didYouMean(k.Value, allowed)
 			r.add(posOf(k), "unknown key %q %s%s; allowed: %s",
-				k.Value, in(path), didYouMean(k.Value, allowed), strings.Join(allowed, ", "))
+				k.Value, in(path), hint, strings.Join(allowed, ", "))
+			if hint != "" {
+				r.misspelt[join(path, suggestion(k.Value, allowed))] = true
+			}
 			continue
 		}
 		v := r.deref(n.Content[i+1])
 		if v == nil {
+			// Present but unusable: remembered, so that it is neither checked nor called missing.
+			r.pos[join(path, k.Value)] = posOf(n.Content[i+1])
 			r.bad[join(path, k.Value)] = true
 			continue
 		}
@@ -187,9 +195,14 @@ func (r *reader) fail(path string, n *yaml.Node, want string) {
 	r.add(posOf(n), "%s: want %s, got %s", label(path), want, describe(n))
 }
 
-// missing reports that the mapping at path, found at n, lacks key, and marks the key bad.
+// missing reports that the mapping at path, found at n, lacks key, and marks the key bad. A key
+// whose value was refused (an alias), or that was misspelt (reported as unknown, with a
+// suggestion), is not reported again.
 func (r *reader) missing(path string, n *yaml.Node, key, want string) {
 	r.bad[join(path, key)] = true
+	if _, refused := r.pos[join(path, key)]; refused || r.misspelt[join(path, key)] {
+		return
+	}
 	r.add(posOf(n), "missing key %q %s; want %s", key, in(path), want)
 }
 
@@ -245,7 +258,8 @@ func (r *reader) integer(path string, n *yaml.Node) (int, bool) {
 	var v int
 	if n.ShortTag() == "!!float" || n.Decode(&v) != nil {
 		if digits.MatchString(n.Value) {
-			r.fail(path, n, "an integer of a sensible size")
+			r.bad[path] = true
+			r.add(posOf(n), "%s: %s is too large for an integer", label(path), describe(n))
 		} else {
 			r.fail(path, n, "an integer")
 		}

@@ -13,9 +13,17 @@ var synonyms = map[string]string{
 	"none": "linear",
 }
 
-// didYouMean returns ` (did you mean "x"?)` when word is close to one of the candidates (same
-// letters in another case, a known synonym, or one or two typing mistakes away), else "".
+// didYouMean returns ` (did you mean "x"?)` when word is close to one of the candidates, else "".
 func didYouMean(word string, candidates []string) string {
+	if s := suggestion(word, candidates); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
+}
+
+// suggestion is the candidate closest to word (the same letters in another case, a known
+// synonym, or one or two typing mistakes away), or "" when none is close.
+func suggestion(word string, candidates []string) string {
 	if len(word) > 64 {
 		return ""
 	}
@@ -26,17 +34,16 @@ func didYouMean(word string, candidates []string) string {
 	}
 	for _, c := range candidates {
 		if c == synonyms[lower] {
-			best, bestDist = c, -1
-			break
+			return c
 		}
 		if d := distance(lower, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
-	if best == "" || best == word {
+	if best == word {
 		return ""
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
 // distance is the Levenshtein distance between a and b, in bytes.

@@ -258,7 +258,7 @@ func (r *reader) checkMNIST(m *Model) {
 	if !r.mnist(m) {
 		return
 	}
-	if size, ok := r.inputSize(m.Input); ok && size != mnistFeatures {
+	if size, ok := r.inputSize(m.Input); ok && size != mnistFeatures && size <= maxInputSize {
 		r.add(r.at("input.shape"), "input.shape: data source mnist has %d inputs (28x28 images), got %s; allowed: [784] or [28, 28]",
 			mnistFeatures, shape(m.Input.Shape))
 	}
@@ -276,12 +276,12 @@ func (r *reader) checkMNIST(m *Model) {
 	train := trainSamples(mnistTrainSize, split)
 	switch {
 	case train == 0:
-		r.add(r.at("fit.validation_split"), "fit.validation_split: %s leaves none of mnist's %d images for training; allowed: >= 0 and <= %s",
-			ftoa(split), mnistTrainSize, ftoa(1-1.0/mnistTrainSize))
+		r.add(r.at("fit.validation_split"), "fit.validation_split: %s leaves none of mnist's %d images for training; allowed: a fraction that leaves at least one",
+			ftoa(split), mnistTrainSize)
 		return
 	case train == mnistTrainSize && split > 0:
-		r.add(r.at("fit.validation_split"), "fit.validation_split: %s leaves none of mnist's %d images for validation; allowed: 0 (no validation) or at least %s",
-			ftoa(split), mnistTrainSize, ftoa(1.0/mnistTrainSize))
+		r.add(r.at("fit.validation_split"), "fit.validation_split: %s leaves none of mnist's %d images for validation; allowed: 0 (no validation) or a fraction that sets at least one aside",
+			ftoa(split), mnistTrainSize)
 	}
 	if b := m.Fit.BatchSize; r.ok("fit.batch_size") && b > train && b <= maxBatchSize {
 		of := "mnist's " + strconv.Itoa(mnistTrainSize) + " images"
