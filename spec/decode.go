@@ -171,12 +171,14 @@ func (r *reader) compile(n *yaml.Node) Compile {
 func (r *reader) optimizer(n *yaml.Node) Optimizer {
 	const path = "compile.optimizer"
 	if n.Kind == yaml.ScalarNode && !isNull(n) {
+		// The bare name is both the optimizer and its type: messages call it compile.optimizer.
 		r.pos[path] = posOf(n)
-		t, ok := r.str(join(path, "type"), n)
-		if !ok {
-			r.bad[path] = true
+		if n.ShortTag() != "!!str" {
+			r.fail(path, n, "adam, sgd or a mapping such as {type: adam, learning_rate: 0.001}")
 			return Optimizer{}
 		}
+		t := n.Value
+		r.oneOf(path, "optimizer", t, optimizers)
 		o, _ := defaultOptimizer(t)
 		o.Type = t
 		return o

@@ -1,0 +1,120 @@
+package spec
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The rules that tie values together: the output layer and the loss, what the MNIST data
+// fixes, and the network's total size. They only look at values validate found in range.
+
+// checkLoss checks that the output layer suits the loss: cross-entropy needs a softmax over at
+// least two classes (MNIST's count is checkMNIST's job), and a softmax over one unit is constant.
+func (r *reader) checkLoss(m *Model) {
+	if !r.has("layers") || len(m.Layers) == 0 {
+		return
+	}
+	last := item("layers", len(m.Layers))
+	out := m.Layers[len(m.Layers)-1]
+	act, units := join(last, "activation"), join(last, "units")
+	if !r.ok(last) || !r.ok(act) || !slices.Contains(activations, out.Activation) {
+		return
+	}
+	unitsOK := r.has(units) && out.Units >= 1 && out.Units <= maxUnits
+	crossEntropy := r.has("compile.loss") && strings.HasSuffix(m.Compile.Loss, "categorical_crossentropy") &&
+		slices.Contains(losses, m.Compile.Loss)
+	switch {
+	case crossEntropy && out.Activation != "softmax":
+		got := strconv.Quote(out.Activation)
+		if !r.has(act) {
+			got = "linear (the default)"
+		}
+		r.add(r.at(act), "%s: compile.loss %s needs softmax on the last layer, got %s; allowed: softmax",
+			label(act), m.Compile.Loss, got)
+	case unitsOK && out.Units < 2 && out.Activation == "softmax" && !r.mnist(m):
+		why := "a softmax over 1 unit always outputs 1"
+		if crossEntropy {
+			why = "compile.loss " + m.Compile.Loss + " needs one output per class"
+		}
+		r.add(r.at(units), "%s: %s; allowed: 2 to %d", label(units), why, maxUnits)
+	}
+}
+
+// mnist reports whether the spec trains on MNIST.
+func (r *reader) mnist(m *Model) bool {
+	return r.ok("data.source") && m.Data.Source == "mnist"
+}
+
+// checkMNIST checks what the MNIST data fixes: 784 inputs, 10 outputs, 60000 training images
+// to split and batch.
+func (r *reader) checkMNIST(m *Model) {
+	if !r.mnist(m) {
+		return
+	}
+	if size, ok := r.inputSize(m.Input); ok && size != mnistFeatures && size <= maxInputSize {
+		r.add(r.at("input.shape"), "input.shape: data source mnist has %d inputs (28x28 images), got %s; allowed: [784] or [28, 28]",
+			mnistFeatures, shape(m.Input.Shape))
+	}
+	if r.has("layers") && len(m.Layers) > 0 {
+		units := join(item("layers", len(m.Layers)), "units")
+		if u := m.Layers[len(m.Layers)-1].Units; r.has(units) && u >= 1 && u <= maxUnits && u != mnistClasses {
+			r.add(r.at(units), "%s: data source mnist has %d classes, so the last layer needs %d units, got %d; allowed: %d",
+				label(units), mnistClasses, mnistClasses, u, mnistClasses)
+		}
+	}
+	split := m.Fit.ValidationSplit
+	if !r.ok("fit.validation_split") || split < 0 || split >= 1 {
+		return
+	}
+	train := trainSamples(mnistTrainSize, split)
+	switch {
+	case train == 0:
+		r.add(r.at("fit.validation_split"), "fit.validation_split: %s leaves none of mnist's %d images for training; allowed: a fraction that leaves at least one",
+			ftoa(split), mnistTrainSize)
+		return
+	case train == mnistTrainSize && split > 0:
+		r.add(r.at("fit.validation_split"), "fit.validation_split: %s leaves none of mnist's %d images for validation; allowed: 0 (no validation) or a fraction that sets at least one aside",
+			ftoa(split), mnistTrainSize)
+	}
+	if b := m.Fit.BatchSize; r.ok("fit.batch_size") && b > train && b <= maxBatchSize {
+		of := "mnist's " + strconv.Itoa(mnistTrainSize) + " images"
+		if train < mnistTrainSize {
+			of += " less validation_split " + ftoa(split)
+		}
+		r.add(r.at("fit.batch_size"), "fit.batch_size: %d is larger than the %d training samples (%s); allowed: 1 to %d",
+			b, train, of, train)
+	}
+}
+
+// trainSamples is how many of n samples Keras trains on with validation_split split: the first
+// floor(n·(1−split)); runtime/dataset.Split cuts at the same place.
+func trainSamples(n int, split float64) int {
+	return int(float64(n) * (1 - split)) // truncation is floor for the non-negative product
+}
+
+// checkParameters refuses a network whose weights would not fit in a sensible program.
+func (r *reader) checkParameters(m *Model) {
+	in, ok := r.inputSize(m.Input)
+	if !ok || !r.has("layers") || len(m.Layers) == 0 {
+		return
+	}
+	if in > maxInputSize {
+		return
+	}
+	var total int64
+	for i, l := range m.Layers {
+		units := join(item("layers", i+1), "units")
+		if !r.has(units) || l.Units < 1 || l.Units > maxUnits {
+			return
+		}
+		total += int64(in) * int64(l.Units)
+		if l.UseBias {
+			total += int64(l.Units)
+		}
+		in = l.Units
+	}
+	if total > maxParameters {
+		r.add(r.at("layers"), "layers: %d parameters in total; allowed: at most %d (2^26)", total, maxParameters)
+	}
+}
