@@ -6,7 +6,7 @@
 // at a[p*csa], B k×n with row stride ldb.
 //
 // The batch-1 prediction: B is streamed once, in panels of up to 64 columns (Z vectors under
-// masks K1-K4). Four rows of B are in flight at a time, each accumulating into its own four
+// masks K1-K4) while more than 48 columns remain, else of up to 16 (one vector under K1). Four rows of B are in flight at a time, each accumulating into its own four
 // vectors (Z0-Z15), so that the FMA latency is hidden; the four partial sums are added at the end.
 //
 // Registers: DI c panel; R9 csa, R10 ldb (bytes), R11 3·ldb, R13 3·csa; AX walks a, R12 walks B,
@@ -56,6 +56,8 @@ panel:
 	MOVQ n+48(FP), CX
 	SUBQ AX, CX
 	JLE  done
+	CMPQ CX, $48
+	JLE  narrow
 	MOVQ    $64, AX
 	CMPQ    CX, AX
 	CMOVQLT CX, AX
@@ -141,6 +143,85 @@ store:
 	VMOVUPS Z2, K3, 128(DI)
 	VMOVUPS Z3, K4, 192(DI)
 	ADDQ    $256, DI
+	JMP     panel
+
+	// Narrow panel: at most 16 columns, one vector per row of B.
+narrow:
+	MOVQ    $16, AX
+	CMPQ    CX, AX
+	CMOVQLT CX, AX
+	MASK(AX, 0, K1)
+	ZERO4(Z0, Z1, Z2, Z3)
+	MOVQ DI, R12
+	SUBQ c+0(FP), R12
+	ADDQ b+24(FP), R12
+	MOVQ a+8(FP), AX
+	MOVQ k+56(FP), SI
+	CMPQ SI, $4
+	JLT  ntail
+
+nloop4:
+	VMOVUPS.Z    (R12), K1, Z16
+	VMOVUPS.Z    (R12)(R10*1), K1, Z17
+	VMOVUPS.Z    (R12)(R10*2), K1, Z18
+	VMOVUPS.Z    (R12)(R11*1), K1, Z19
+	VBROADCASTSS (AX), Z20
+	VBROADCASTSS (AX)(R9*1), Z21
+	VBROADCASTSS (AX)(R9*2), Z22
+	VBROADCASTSS (AX)(R13*1), Z23
+	VFMADD231PS  Z16, Z20, Z0
+	VFMADD231PS  Z17, Z21, Z1
+	VFMADD231PS  Z18, Z22, Z2
+	VFMADD231PS  Z19, Z23, Z3
+	LEAQ         (R12)(R10*4), R12
+	LEAQ         (AX)(R9*4), AX
+	SUBQ         $4, SI
+	CMPQ         SI, $4
+	JGE          nloop4
+
+ntail:
+	TESTQ SI, SI
+	JZ    nsum
+
+nloop1:
+	VMOVUPS.Z    (R12), K1, Z16
+	VBROADCASTSS (AX), Z20
+	VFMADD231PS  Z16, Z20, Z0
+	ADDQ         R10, R12
+	ADDQ         R9, AX
+	DECQ         SI
+	JNZ          nloop1
+
+nsum:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	MOVQ   flags+64(FP), DX
+	TESTQ  $2, DX
+	JNZ    naddc
+	MOVQ   bias+40(FP), DX
+	TESTQ  DX, DX
+	JZ     nrelu
+	MOVQ   DI, AX
+	SUBQ   c+0(FP), AX
+	ADDQ   AX, DX
+	VMOVUPS.Z (DX), K1, Z16
+	VADDPS Z16, Z0, Z0
+	JMP    nrelu
+
+naddc:
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z0, Z0
+
+nrelu:
+	MOVQ   flags+64(FP), DX
+	TESTQ  $1, DX
+	JZ     nstore
+	VMAXPS Z0, Z31, Z0
+
+nstore:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    $64, DI
 	JMP     panel
 
 done:
