@@ -128,7 +128,7 @@ func (r *reader) layer(n *yaml.Node, path string) Layer {
 		// anything but zeros is refused rather than ignored.
 		p := join(path, "bias_initializer")
 		if s, ok := r.str(p, v.val); ok && s != "zeros" {
-			r.add(posOf(v.val), "%s: %q is not supported%s; allowed: zeros", label(p), s, didYouMean(s, []string{"zeros"}))
+			r.add(posOf(v.val), "%s: %s is not supported%s; allowed: zeros", label(p), quote(s), didYouMean(s, []string{"zeros"}))
 		}
 	}
 	return l

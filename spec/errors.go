@@ -50,17 +50,27 @@ func (l ErrorList) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// maxErrors bounds the list a hostile spec can produce; the rest is summarised in one line.
-const maxErrors = 100
+// The bounds on the problems of a hostile spec: at most maxErrors are shown, the rest summed up
+// in one line, and past maxKept they are only counted (the ones shown are then the first found,
+// which are not always the first in the file).
+const (
+	maxErrors = 100
+	maxKept   = 10000
+)
 
 // problems collects the errors of one spec while it is decoded and validated.
 type problems struct {
-	path string
-	list ErrorList
+	path    string
+	list    ErrorList
+	dropped int // problems past maxKept, counted only
 }
 
 // add records a problem at pos; the message is built with fmt.Sprintf.
 func (p *problems) add(pos Pos, format string, args ...any) {
+	if len(p.list) >= maxKept {
+		p.dropped++
+		return
+	}
 	p.list = append(p.list, &Error{Path: p.path, Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -75,7 +85,7 @@ func (p *problems) err() error {
 		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
 	})
 	if len(l) > maxErrors {
-		n := len(l)
+		n := len(l) + p.dropped
 		l = append(l[:maxErrors:maxErrors], &Error{Path: p.path,
 			Msg: fmt.Sprintf("too many problems: %d more not shown", n-maxErrors)})
 	}

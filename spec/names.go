@@ -35,7 +35,7 @@ var reserved = map[string]string{
 // checkName returns what is wrong with name as a Go package name, or "" when nothing is.
 func checkName(name string) string {
 	const rule = "a lower-case letter, then lower-case letters, digits or _, at most 64 characters"
-	q := strconv.Quote(name)
+	q := quote(name)
 	switch {
 	case name == "":
 		return "want a Go package name such as mnist, got \"\"; allowed: " + rule

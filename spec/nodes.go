@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -93,10 +94,6 @@ func describe(n *yaml.Node) string {
 	case yaml.DocumentNode:
 		return "a document"
 	}
-	v := n.Value
-	if len(v) > 40 {
-		v = v[:40] + "..."
-	}
 	switch n.ShortTag() {
 	case "!!null":
 		if n.Value == "" {
@@ -104,14 +101,27 @@ func describe(n *yaml.Node) string {
 		}
 		return "null"
 	case "!!str":
-		return strconv.Quote(v)
+		return quote(n.Value)
 	case "!!int", "!!float", "!!bool":
 		if n.Style == 0 {
-			return v
+			return n.Value // plain scalars of these tags hold no control character
 		}
 	}
-	tag := strconv.Quote(n.Tag) // a tag may hold any character
-	return tag[1:len(tag)-1] + " " + strconv.Quote(v)
+	tag := quote(n.Tag) // a tag may hold any character
+	return tag[1:len(tag)-1] + " " + quote(n.Value)
+}
+
+// quote quotes text from the spec for a message, in Go syntax (so that it stays on one line),
+// cut short after 60 bytes.
+func quote(s string) string {
+	if len(s) <= 60 {
+		return strconv.Quote(s)
+	}
+	cut := 60
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
 }
 
 // isNull reports whether n is an empty or null scalar, which stands for an empty mapping.
@@ -150,14 +160,14 @@ func (r *reader) fields(n *yaml.Node, path string, allowed []string) map[string]
 			continue
 		}
 		if prev, dup := m[k.Value]; dup {
-			r.add(posOf(k), "duplicate key %q %s (first at line %d, column %d); a key may appear once",
-				k.Value, in(path), prev.key.Line, prev.key.Column)
+			r.add(posOf(k), "duplicate key %s %s (first at line %d, column %d); a key may appear once",
+				quote(k.Value), in(path), prev.key.Line, prev.key.Column)
 			continue
 		}
 		if !slices.Contains(allowed, k.Value) {
 			hint := didYouMean(k.Value, allowed)
-			r.add(posOf(k), "unknown key %q %s%s; allowed: %s",
-				k.Value, in(path), hint, strings.Join(allowed, ", "))
+			r.add(posOf(k), "unknown key %s %s%s; allowed: %s",
+				quote(k.Value), in(path), hint, strings.Join(allowed, ", "))
 			if hint != "" {
 				r.misspelt[join(path, suggestion(k.Value, allowed))] = true
 			}

@@ -15,11 +15,11 @@ func checkText(s string) string {
 		return "want a path, got \"\""
 	}
 	if !utf8.ValidString(s) {
-		return fmt.Sprintf("%q is not valid UTF-8", s)
+		return quote(s) + " is not valid UTF-8"
 	}
 	for _, c := range s {
 		if unicode.IsControl(c) {
-			return fmt.Sprintf("%q holds the control character %U", s, c)
+			return fmt.Sprintf("%s holds the control character %U", quote(s), c)
 		}
 	}
 	return ""
@@ -33,13 +33,13 @@ func checkFile(name string) string {
 	}
 	switch {
 	case strings.HasPrefix(name, "/") || len(name) >= 2 && name[1] == ':' && unicode.IsLetter(rune(name[0])):
-		return fmt.Sprintf("%q is absolute", name)
+		return quote(name) + " is absolute"
 	case strings.Contains(name, `\`):
-		return fmt.Sprintf("%q holds a backslash; separate folders with /", name)
+		return quote(name) + " holds a backslash; separate folders with /"
 	}
 	for _, elem := range strings.Split(name, "/") {
 		if elem == ".." {
-			return fmt.Sprintf("%q leaves data.dir", name)
+			return quote(name) + " leaves data.dir"
 		}
 	}
 	return ""

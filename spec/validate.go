@@ -63,8 +63,8 @@ func (r *reader) at(path string) Pos {
 // oneOf reports a given value at path that is not among allowed; what names the kind of value.
 func (r *reader) oneOf(path, what, v string, allowed []string) {
 	if r.has(path) && !slices.Contains(allowed, v) {
-		r.add(r.at(path), "%s: unknown %s %q%s; allowed: %s",
-			label(path), what, v, didYouMean(v, allowed), strings.Join(allowed, ", "))
+		r.add(r.at(path), "%s: unknown %s %s%s; allowed: %s",
+			label(path), what, quote(v), didYouMean(v, allowed), strings.Join(allowed, ", "))
 	}
 }
 
