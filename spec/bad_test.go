@@ -39,7 +39,7 @@ var badCases = []badCase{
 		"t.yaml:3:1: unknown key \"layer\" at the top level (did you mean \"layers\"?); allowed: name, input, layers, compile, fit, data"},
 	{"key that is not a name", edit(8, "[data]: 1"),
 		"t.yaml:8:1: a key at the top level must be a name, got a list; allowed: name, input, layers, compile, fit, data"},
-	{"long unknown key", edit(8, "data: {" + strings.Repeat("é", 40) + ": 1}"),
+	{"long unknown key", edit(8, "data: {"+strings.Repeat("é", 40)+": 1}"),
 		"t.yaml:8:8: unknown key \"" + strings.Repeat("é", 30) + "\"... in data; allowed: source, dir, train_images, train_labels, test_images, test_labels"},
 	{"duplicate key", edit(8, base[6]),
 		"t.yaml:8:1: duplicate key \"fit\" at the top level (first at line 7, column 1); a key may appear once"},
