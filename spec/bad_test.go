@@ -157,6 +157,8 @@ var badCases = []badCase{
 		"t.yaml:6:70: compile.metrics item 1: unknown metric \"acc\" (did you mean \"accuracy\"?); allowed: accuracy"},
 	{"metric twice", edit(6, "compile: {optimizer: adam, loss: categorical_crossentropy, metrics: [accuracy, accuracy]}"),
 		"t.yaml:6:80: compile.metrics item 2: \"accuracy\" is listed twice; allowed: each metric once"},
+	{"metric not a string", edit(6, "compile: {optimizer: adam, loss: categorical_crossentropy, metrics: [1, acc]}"),
+		"t.yaml:6:70: compile.metrics item 1: want a string, got 1\nt.yaml:6:73: compile.metrics item 2: unknown metric \"acc\" (did you mean \"accuracy\"?); allowed: accuracy"},
 	{"metrics not a list", edit(6, "compile: {optimizer: adam, loss: categorical_crossentropy, metrics: accuracy}"),
 		"t.yaml:6:69: compile.metrics: want a list such as [accuracy], got \"accuracy\""},
 	{"crossentropy without softmax", edit(5, "  - {type: dense, units: 10, activation: relu}"),

@@ -26,7 +26,7 @@ func (r *reader) checkLoss(m *Model) {
 		slices.Contains(losses, m.Compile.Loss)
 	switch {
 	case crossEntropy && out.Activation != "softmax":
-		got := strconv.Quote(out.Activation)
+		got := quote(out.Activation)
 		if !r.has(act) {
 			got = "linear (the default)"
 		}

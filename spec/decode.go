@@ -154,13 +154,15 @@ func (r *reader) compile(n *yaml.Node) Compile {
 	if v, ok := f["metrics"]; ok {
 		items, _ := r.list(v.val, "compile.metrics", "a list such as [accuracy]")
 		for i, it := range items {
+			// Every item takes its place, readable or not, so that validation numbers them right.
 			p := item("compile.metrics", i+1)
+			s := ""
 			if it = r.deref(it); it == nil {
-				continue
+				r.bad[p] = true
+			} else {
+				s, _ = r.str(p, it)
 			}
-			if s, ok := r.str(p, it); ok {
-				c.Metrics = append(c.Metrics, s)
-			}
+			c.Metrics = append(c.Metrics, s)
 		}
 	}
 	return c
