@@ -65,8 +65,8 @@ func matMulTransA(c, a, b []float32, m, n, k int) {
 }
 
 // packSize is the number of elements of the stack buffer into which matMulTransB transposes
-// blocks of B: 16 KiB.
-const packSize = 4096
+// blocks of B: 4 KiB (Go zeroes it on every call, so it is kept small).
+const packSize = 1024
 
 func matMulTransB(c, a, b []float32, m, n, k int) {
 	if level == levelGeneric || m <= 0 || n <= 0 || k <= 0 {
@@ -76,18 +76,19 @@ func matMulTransB(c, a, b []float32, m, n, k int) {
 	// C = A·Bᵀ = A·(Bᵀ), with Bᵀ (k×n) packed block by block: kb×nb blocks of Bᵀ, the later
 	// blocks along k accumulating into C.
 	var buf [packSize]float32
-	kb := min(k, 256)
+	kb := min(k, 64)
 	nb := min(n, packSize/kb)
 	for j0 := 0; j0 < n; j0 += nb {
 		w := min(nb, n-j0)
 		for p0 := 0; p0 < k; p0 += kb {
 			kw := min(kb, k-p0)
-			pack := buf[:kw*w]
-			for j := 0; j < w; j++ {
-				row := b[(j0+j)*k+p0 : (j0+j)*k+p0+kw]
-				for p, v := range row {
-					pack[p*w+j] = v
-				}
+			switch {
+			case k >= 1<<26: // the gathers' int32 indices j*k would overflow
+				packT(buf[:kw*w], b[j0*k+p0:], k, w, kw)
+			case level == levelAVX512:
+				packTAVX512(&buf[0], &b[j0*k+p0], k, w, kw)
+			default:
+				packTAVX2(&buf[0], &b[j0*k+p0], k, w, kw)
 			}
 			flags := 0
 			if p0 > 0 {
@@ -159,4 +160,15 @@ func momentumUpdate(p, g, vel []float32, lr, mom float32, nesterov bool) {
 		}
 	}
 	momentumGeneric(p, g, vel, lr, mom, nesterov)
+}
+
+// packT sets dst[p*w+j] = src[j*k+p] for j < w, p < kw.
+func packT(dst, src []float32, k, w, kw int) {
+	for p := 0; p < kw; p++ {
+		d := dst[p*w : p*w+w]
+		s := src[p : (w-1)*k+p+1]
+		for j := range d {
+			d[j] = s[j*k]
+		}
+	}
 }

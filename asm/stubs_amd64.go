@@ -66,3 +66,13 @@ func momentumAVX512(p, grad, vel *float32, n int, lr, mom float32, nesterov int)
 //
 //go:noescape
 func momentumAVX2(p, grad, vel *float32, n int, lr, mom float32, nesterov int)
+
+// packTAVX512 sets dst[p*w+j] = src[j*k+p] for j < w, p < kw (w×kw, transposed), with gathers.
+//
+//go:noescape
+func packTAVX512(dst, src *float32, k, w, kw int)
+
+// packTAVX2 is packTAVX512 with 8-lane gathers.
+//
+//go:noescape
+func packTAVX2(dst, src *float32, k, w, kw int)
