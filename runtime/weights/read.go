@@ -115,9 +115,10 @@ func decode(data []byte, fingerprint uint64, tensors []Tensor) error {
 // damaged explains a file (with a valid header) whose checksum does not match.
 func damaged(data []byte, count uint32) error {
 	end, err := walk(data, count, nil)
+	var pe pastEnd
 	switch {
-	case errors.Is(err, errPastEnd):
-		return fmt.Errorf("truncated: the file is %d bytes and %v it", len(data), err)
+	case errors.As(err, &pe):
+		return fmt.Errorf("truncated: the file is %d bytes and ends in tensor %d of %d", len(data), pe.i, pe.count)
 	case err == nil && end+4 > len(data):
 		return fmt.Errorf("truncated: the file is %d bytes and ends before its checksum", len(data))
 	case err == nil && end+4 < len(data) &&
