@@ -36,7 +36,33 @@ func matMul(c, a, b, bias []float32, m, n, k int, relu bool) {
 	if relu {
 		flags = flagReLU
 	}
-	gemm(&c[0], n, &a[0], k, 1, &b[0], n, bp, m, n, k, flags)
+	gemmBlocked(c, a, b, bp, k, 1, m, n, k, flags)
+}
+
+// kBlock is the depth of the slices of B that gemmBlocked multiplies in turn: 96 rows of a
+// 64-column panel are 24 KiB, which stay in a 32 KiB L1 cache while every row block of A uses
+// them, instead of streaming the whole of B from L2 once per row block.
+const kBlock = 96
+
+// gemmBlocked sets C (m×n) = A·B (+ bias), A's element (i, p) at a[i*rsa+p*csa], B k×n, splitting
+// k into slices of kBlock when several row blocks would each stream a large B: the first slice
+// adds the bias, the later ones accumulate, the last applies ReLU.
+func gemmBlocked(c, a, b []float32, bias *float32, rsa, csa, m, n, k, flags int) {
+	if m < 8 || k < 2*kBlock {
+		gemm(&c[0], n, &a[0], rsa, csa, &b[0], n, bias, m, n, k, flags)
+		return
+	}
+	for p0 := 0; p0 < k; p0 += kBlock {
+		kw := min(kBlock, k-p0)
+		f := flags &^ flagReLU
+		if p0 > 0 {
+			f |= flagAcc
+		}
+		if p0+kw == k {
+			f |= flags & flagReLU
+		}
+		gemm(&c[0], n, &a[p0*csa], rsa, csa, &b[p0*n], n, bias, m, n, kw, f)
+	}
 }
 
 // gemm calls the level's gemm kernel, or its gemv kernel when m is 1.
@@ -61,7 +87,7 @@ func matMulTransA(c, a, b []float32, m, n, k int) {
 		matMulTransAGeneric(c, a, b, m, n, k)
 		return
 	}
-	gemm(&c[0], n, &a[0], 1, m, &b[0], n, nil, m, n, k, 0)
+	gemmBlocked(c, a, b, nil, 1, m, m, n, k, 0)
 }
 
 // packSize is the number of elements of the stack buffer into which matMulTransB transposes

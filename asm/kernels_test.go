@@ -195,11 +195,13 @@ func sweep(f func(m, n, k int)) {
 }
 
 // modelShapes are the (m, n, k) of the reference MNIST model's products, batch 32, an odd last
-// batch of 7, and batch 1.
+// batch of 7, and batch 1, then deep products.
 var modelShapes = [][3]int{
 	{32, 64, 784}, {32, 10, 64}, {784, 64, 32}, {64, 10, 32}, {32, 64, 10},
 	{7, 64, 784}, {7, 10, 64}, {784, 64, 7}, {64, 10, 7}, {7, 64, 10},
 	{1, 64, 784}, {1, 10, 64}, {784, 64, 1}, {64, 10, 1}, {1, 64, 10},
+	// Deep products, which the wrappers split along k (kBlock) when m >= 8.
+	{8, 65, 192}, {9, 17, 289}, {13, 130, 200}, {7, 33, 300}, {33, 3, 401},
 }
 
 func TestProducts(t *testing.T) {
