@@ -181,3 +181,34 @@ func TestReadIDXLyingHeaderAllocatesLittle(t *testing.T) {
 		}
 	}
 }
+
+func FuzzReadIDX(f *testing.F) {
+	raw := idxBytes([]uint32{3, 2}, seq(6))
+	f.Add(raw)
+	f.Add(gz(raw))
+	f.Add(append(gz(raw), gz(seq(2))...))
+	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, 2, 1})
+	path := filepath.Join(f.TempDir(), "fuzz")
+	f.Fuzz(func(t *testing.T, file []byte) {
+		if err := os.WriteFile(path, file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dims, data, err := ReadIDX(path)
+		if err != nil {
+			if dims != nil || data != nil || !strings.HasPrefix(err.Error(), "dataset: "+path+": ") {
+				t.Fatalf("error %v with dims %v", err, dims)
+			}
+			return
+		}
+		n := 1
+		for _, d := range dims {
+			if d < 1 {
+				t.Fatalf("dims %v", dims)
+			}
+			n *= d
+		}
+		if n != len(data) {
+			t.Fatalf("dims %v but %d bytes", dims, len(data))
+		}
+	})
+}

@@ -192,6 +192,14 @@ func TestEveryTruncation(t *testing.T) {
 	}
 }
 
+func TestTruncationMessage(t *testing.T) {
+	// Tensor 0 (dense1/kernel [3 4]) takes bytes 24 to 96 of the file.
+	err := Decode("w", encoded(t, model(true))[:100], fp, sentinel())
+	if want := "weights: w: truncated: the file is 100 bytes and ends in tensor 1 of 4"; err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %s", err, want)
+	}
+}
+
 func TestTrailingBytes(t *testing.T) {
 	file := append(encoded(t, model(true)), 0, 0)
 	err := Decode("w", file, fp, sentinel())
