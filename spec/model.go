@@ -1,6 +1,3 @@
-// Package spec reads an nngen model spec: a YAML file that describes a small dense network the
-// way a Keras script does (layers, compile, fit, data). Parsing is strict (an unknown key is an
-// error) and validation reports every problem at once, each with file:line:column.
 package spec
 
 // Model is a parsed and validated spec, with every default filled in.
@@ -16,7 +13,7 @@ type Model struct {
 
 // Pos is a position in the spec file, for error messages.
 type Pos struct {
-	Line, Column int
+	Line, Column int // from 1, columns counted in characters; 0 when unknown
 }
 
 // Input describes the network's input.
