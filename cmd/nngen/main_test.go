@@ -29,16 +29,21 @@ func testAccuracy(t *testing.T, out string) float64 {
 	return 0
 }
 
-// TestTrainOneEpochOfMNIST is the end-to-end test: nngen generates the tutorial's package,
-// builds its trainer, trains one epoch on the real MNIST data, evaluates on the test set and saves
-// the weights; eval then reads the weights back and must report the same test accuracy.
-func TestTrainOneEpochOfMNIST(t *testing.T) {
+// TestTrainMNIST is the end-to-end test: nngen generates the tutorial's package, builds its
+// trainer, trains two epochs on the real MNIST data, evaluates on the test set and saves the
+// weights; eval then reads the weights back and must report the same test accuracy.
+//
+// Two epochs, not one: after one epoch the tutorial's recipe (48,000 samples, batch 32) is at
+// 0.94-0.955 test accuracy, in nngen (0.9406 with seed 42) as in the PyTorch peer (0.9454 and
+// 0.9440 with seeds 0 and 1), so a 0.95 bar after one epoch would fail on an exact reproduction.
+// After two epochs nngen measured 0.9565 to 0.9618 over four seeds.
+func TestTrainMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MNIST")
 	}
 	dir := t.TempDir()
 	weights, history := filepath.Join(dir, "mnist.weights"), filepath.Join(dir, "history.csv")
-	code, out, errOut := runCLI("train", "../../examples/mnist.yaml", "--epochs", "1", "--weights", weights, "--history", history)
+	code, out, errOut := runCLI("train", "../../examples/mnist.yaml", "--epochs", "2", "--weights", weights, "--history", history)
 	if code != 0 {
 		t.Fatalf("nngen train: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -46,21 +51,21 @@ func TestTrainOneEpochOfMNIST(t *testing.T) {
 	if first := strings.SplitN(out, "\n", 2)[0]; !strings.Contains(first, "kernels") {
 		t.Errorf("first line %q does not name the kernel level", first)
 	}
-	for _, want := range []string{"Epoch 1/1\n", "1500/1500 - ", " - val_accuracy: "} {
+	for _, want := range []string{"Epoch 1/2\n", "Epoch 2/2\n", "1500/1500 - ", " - val_accuracy: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
 	acc := testAccuracy(t, out)
 	if acc < 0.95 {
-		t.Errorf("test accuracy %.4f after one epoch, want at least 0.95", acc)
+		t.Errorf("test accuracy %.4f after two epochs, want at least 0.95", acc)
 	}
 	csv, err := os.ReadFile(history)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "epoch,") {
-		t.Errorf("history CSV:\n%s\nwant a header and one epoch", csv)
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], "epoch,") {
+		t.Errorf("history CSV:\n%s\nwant a header and two epochs", csv)
 	}
 
 	code, evalOut, errOut := runCLI("eval", "../../examples/mnist.yaml", "--weights", weights)
