@@ -1,30 +1,38 @@
 package codegen_test
 
-// Error bounds for comparing generated float32 code with the float64 reference.
+// How far generated float32 code may legitimately stray from the float64 reference.
 //
-// The generated code computes in float32 with unit roundoff u = 2⁻²⁴. For every quantity q the
-// reference computes, the functions here compute E(q), a first-order bound on
-// |q computed in float32 − q| in units of u, by running error analysis (Higham, "Accuracy and
-// Stability of Numerical Algorithms", ch. 3): every float32 operation contributes u·|its result|,
-// a sum of k terms in any order contributes at most γ_k ≈ k·u·Σ|terms| (so SIMD kernels that sum
-// in another order, or use FMA, are covered), and errors already present in the operands are
-// carried through by the derivative of the operation. The inputs and the initial parameters are
-// float32 values, so they start exact (E = 0); constants such as the learning rate, β1, β2 and ε
-// are rounded to float32 (relative error u each). exp, log, tanh, sqrt and pow may be any float32
-// implementation accurate to cFn ulps; sigmoid and tanh, whose values lie in (-1, 1), are allowed
-// cFn ulps of 1 (absolute), which admits the exp-based formulas with their cancellation near 0.
+// The generated code computes in float32, whose unit roundoff is u = 2⁻²⁴ ≈ 6e-8. For every value
+// the reference computes, the functions here bound the float32 error of that value by running
+// error analysis (Higham, "Accuracy and Stability of Numerical Algorithms", ch. 3), in two parts,
+// both in units of u:
 //
-// A value passes when |got − want| <= tolFactor·u·E(want) (plus a denormal floor). E is a worst
-// case, typically 10 to 1000 times the error actually observed; tolFactor 2 covers the second-order
-// terms that a first-order analysis drops. A genuine bug (a wrong formula, a missing 1/n, a wrong
-// row count, Adam's ε or bias correction misplaced) changes results by far more than this, while
-// the bound can never fail on a correct implementation, whatever its summation order.
+//   - R, random rounding error, under the probabilistic model of Higham and Mary ("A new approach
+//     to probabilistic rounding error analysis", SIAM J. Sci. Comput. 2019): every float32
+//     operation perturbs its result by at most u·|result|, independently and with mean zero.
+//     Independent errors add in quadrature, so R is a root-sum-square: a sum of k terms, in any
+//     order (SIMD kernels, FMA), contributes at most √k·Σ|terms|, and errors already in the
+//     operands are carried by the derivative, in quadrature too. By Hoeffding's inequality a sum
+//     of such errors exceeds λ·R with probability below 2·exp(−λ²/2) ≈ 4e-22 for λ = 10.
+//   - S, systematic error, added linearly, for what is not random: the float32 rounding of the
+//     constants (lr, β1, β2, ε, momentum: 1 − β has a relative error of β/(1 − β) ulps, 1000 for
+//     β2 = 0.999, which Keras, computing in float32, shares), the error of exp, log, tanh, sqrt
+//     and pow (any float32 implementation within cFn ulps; sigmoid and tanh, whose values lie in
+//     (−1, 1), within cFn ulps of 1, which admits the exp-based formulas with their cancellation
+//     near 0), and the kinks below.
 //
-// The analysis holds only away from the kinks of the functions computed: relu at 0, the
-// cross-entropy clip at 1e-7 and 1 − 1e-7, and ties in an argmax. kinks reports relu and clip
-// values that float32 might place on the other side; the parity test redraws its data until there
-// are none. Argmax ties are handled by correctRange, which returns the range of counts that
-// float32 may legitimately produce.
+// A value passes when |got − want| <= u·(λ·R + S) (plus a denormal floor). A wrong formula, a
+// missing 1/n, a wrong row count, Adam's ε or bias correction misplaced, change results by far
+// more. (Worst-case bounds, with k·Σ|terms| per sum and linear carrying, are rigorous but compound
+// to 1e3–1e4 times the real error over a few layers; Adam, which normalises every gradient by its
+// own size, then turns them into an uncertain sign for most small gradients, and the test would
+// check little.)
+//
+// Kinks: relu at 0, the cross-entropy clip at 1e-7 and 1 − 1e-7, ties in an argmax. A relu input
+// within tolerance of 0 may land on either side in float32; the bounds then allow both branches
+// (the output may be 0 or z, the delta 0 or g), as systematic error. The cross-entropy's clip is
+// handled the same way in the loss; an argmax within tolerance of a tie makes the row's
+// correctness uncertain, and correctRange returns the range of counts float32 may give.
 
 import (
 	"fmt"
@@ -32,109 +40,159 @@ import (
 )
 
 const (
-	u32       = 0x1p-24 // unit roundoff of float32
-	cFn       = 8       // ulps allowed for exp, log, tanh, sigmoid, sqrt and pow in float32 code
-	tolFactor = 2       // a value passes within tolFactor·u·E
-	denormal  = 0x1p-140
+	u32      = 0x1p-24 // unit roundoff of float32
+	lambda   = 10      // random error passes up to λ·R
+	cFn      = 8       // ulps allowed for exp, log, tanh, sigmoid, sqrt and pow in float32 code
+	denormal = 0x1p-140
 )
 
-// within reports whether got is within the float32 tolerance of want whose bound is e (units of
-// u). NaN never is.
-func within(got, want, e float64) bool {
-	return math.Abs(got-want) <= tolFactor*u32*e+denormal
-}
+// eb bounds the float32 error of one value: R random (a root-sum-square), S systematic, both
+// in units of u.
+type eb struct{ R, S float64 }
 
-// refFwdBounds holds E for every value of a refForward.
+// tol is the largest |got − want| accepted.
+func (e eb) tol() float64 { return u32*(lambda*e.R+e.S) + denormal }
+
+// within reports whether got is within tolerance of want whose error bound is e. NaN never is.
+func within(got, want float64, e eb) bool { return math.Abs(got-want) <= e.tol() }
+
+// sq is x².
+func sq(x float64) float64 { return x * x }
+
+// refFwdBounds bounds every value of a refForward.
 type refFwdBounds struct {
-	Z, A [][]float64
+	Z, A  [][]eb
+	Kinks []refKink // relu inputs that float32 may put on either side of 0
 }
 
-// Output is E of the network's output.
-func (b refFwdBounds) Output() []float64 { return b.A[len(b.A)-1] }
+// Output bounds the network's output.
+func (b refFwdBounds) Output() []eb { return b.A[len(b.A)-1] }
+
+// refKink is a relu input within tolerance of 0.
+type refKink struct {
+	Layer, Row, Unit int // Layer from 0
+	Z                float64
+	E                eb
+}
+
+func (k refKink) String() string {
+	return fmt.Sprintf("layer %d row %d unit %d: relu input %.3g ± %.3g", k.Layer+1, k.Row, k.Unit, k.Z, k.E.tol())
+}
+
+// paramBounds is a zero bound for every parameter of p: float32 parameters given exactly.
+func paramBounds(p [][]float64) [][]eb {
+	b := make([][]eb, len(p))
+	for i := range p {
+		b[i] = make([]eb, len(p[i]))
+	}
+	return b
+}
 
 // forwardBounds bounds the float32 forward pass with parameters p whose float32 copies have
-// errors pE (all zero for parameters that were given exactly).
-func (net refNet) forwardBounds(p, pE [][]float64, f refForward) refFwdBounds {
+// errors pE.
+func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBounds {
 	n := f.N
-	b := refFwdBounds{A: [][]float64{make([]float64, len(f.A[0]))}}
+	b := refFwdBounds{A: [][]eb{make([]eb, len(f.A[0]))}}
 	for l, ly := range net.Layers {
 		ki, bi := net.paramIndex(l)
 		w, wE := p[ki], pE[ki]
 		x, xE := f.A[l], b.A[l]
-		zE := make([]float64, n*ly.Out)
+		zE := make([]eb, n*ly.Out)
 		k := float64(ly.In + 1)
 		for r := 0; r < n; r++ {
 			for j := 0; j < ly.Out; j++ {
-				terms, carried := 0.0, 0.0
+				var terms, r2, s float64
 				if bi >= 0 {
-					terms, carried = math.Abs(p[bi][j]), pE[bi][j]
+					terms, r2, s = math.Abs(p[bi][j]), sq(pE[bi][j].R), pE[bi][j].S
 				}
 				for i := 0; i < ly.In; i++ {
 					xi, wij := x[r*ly.In+i], w[i*ly.Out+j]
+					xe, we := xE[r*ly.In+i], wE[i*ly.Out+j]
 					terms += math.Abs(xi * wij)
-					carried += xE[r*ly.In+i]*math.Abs(wij) + math.Abs(xi)*wE[i*ly.Out+j]
+					r2 += sq(xe.R*wij) + sq(xi*we.R)
+					s += xe.S*math.Abs(wij) + math.Abs(xi)*we.S
 				}
-				zE[r*ly.Out+j] = carried + k*terms
+				zE[r*ly.Out+j] = eb{math.Sqrt(r2 + k*sq(terms)), s}
 			}
 		}
-		aE := make([]float64, len(zE))
+		aE := make([]eb, len(zE))
 		for r := 0; r < n; r++ {
-			s, e := r*ly.Out, (r+1)*ly.Out
-			actBounds(ly.Act, aE[s:e], zE[s:e], f.Z[l][s:e], f.A[l+1][s:e])
+			lo, hi := r*ly.Out, (r+1)*ly.Out
+			actBounds(ly.Act, aE[lo:hi], zE[lo:hi], f.Z[l][lo:hi], f.A[l+1][lo:hi])
+		}
+		if ly.Act == "relu" {
+			for i, z := range f.Z[l] {
+				if within(z, 0, zE[i]) {
+					b.Kinks = append(b.Kinks, refKink{l, i / ly.Out, i % ly.Out, z, zE[i]})
+				}
+			}
 		}
 		b.Z, b.A = append(b.Z, zE), append(b.A, aE)
 	}
 	return b
 }
 
-// actBounds sets one row of E(a) for a = act(z).
-func actBounds(act string, aE, zE, z, a []float64) {
+// actBounds bounds one row of a = act(z).
+func actBounds(act string, aE, zE []eb, z, a []float64) {
 	switch act {
 	case "linear":
 		copy(aE, zE)
 	case "relu":
 		for j := range aE {
-			if z[j] > 0 {
+			switch {
+			case within(z[j], 0, zE[j]):
+				// Either side: float32 may give 0 or z.
+				aE[j] = eb{zE[j].R, zE[j].S + math.Abs(z[j])/u32}
+			case z[j] > 0:
 				aE[j] = zE[j]
-			} else {
-				aE[j] = 0
+			default:
+				aE[j] = eb{}
 			}
 		}
 	case "sigmoid":
+		// 1/(1 + exp(−z)) or exp(z)/(1 + exp(z)): cFn ulps relative.
 		for j := range aE {
-			aE[j] = a[j]*(1-a[j])*zE[j] + cFn
+			d := a[j] * (1 - a[j])
+			aE[j] = eb{math.Hypot(d*zE[j].R, cFn*a[j]), d * zE[j].S}
 		}
 	case "tanh":
+		// cFn ulps relative, and 2 ulps of 1 for the exp-based forms' cancellation near 0.
 		for j := range aE {
-			aE[j] = (1-a[j]*a[j])*zE[j] + cFn
+			d := 1 - a[j]*a[j]
+			aE[j] = eb{math.Hypot(d*zE[j].R, cFn*math.Abs(a[j])+2), d * zE[j].S}
 		}
 	case "softmax":
-		// p_j = e_j/s, e_j = exp(z_j − m). An error δz moves p_j by p_j·(δz_j − Σ_k p_k·δz_k);
-		// forming z_j − m, exp, the sum of k terms and the division add relative errors of
-		// (|z_j| + |m|) (covering the unshifted and the fused log-sum-exp forms too), cFn, k and 1.
-		m, maxE := math.Inf(-1), 0.0
-		for j := range z {
-			m, maxE = math.Max(m, z[j]), math.Max(maxE, zE[j])
+		// p_j = e_j/s, e_j = exp(z_j − m). An error δz moves p_j by p_j·((1 − p_j)·δz_j −
+		// Σ_{k≠j} p_k·δz_k). Forming z_j − m (|z_j| + |m|, which covers the unshifted and the
+		// fused log-sum-exp forms too), summing k terms (√k) and dividing (1) round; exp errs by
+		// cFn ulps in e_j and in the sum.
+		m := math.Inf(-1)
+		for _, v := range z {
+			m = math.Max(m, v)
 		}
-		spread := 0.0
-		for j := range z {
-			spread += a[j] * (math.Abs(z[j]) + math.Abs(m) + cFn)
+		var pR2, pS, round2 float64 // Σ_k (p_k·R_k)², Σ_k p_k·S_k, Σ_k (p_k·(|z_k| + |m|))²
+		for k := range z {
+			pR2 += sq(a[k] * zE[k].R)
+			pS += a[k] * zE[k].S
+			round2 += sq(a[k] * (math.Abs(z[k]) + math.Abs(m)))
 		}
 		k := float64(len(z))
 		for j := range aE {
-			aE[j] = a[j] * (zE[j] + maxE + math.Abs(z[j]) + math.Abs(m) + cFn + spread + k + 2)
+			carriedR2 := sq((1-a[j])*zE[j].R) + pR2 - sq(a[j]*zE[j].R)
+			carriedS := (1-a[j])*zE[j].S + pS - a[j]*zE[j].S
+			roundR2 := sq(math.Abs(z[j])+math.Abs(m)) + round2 + k + 1 + 2*cFn*cFn
+			aE[j] = eb{a[j] * math.Sqrt(max(carriedR2, 0)+roundR2), a[j] * carriedS}
 		}
 	default:
 		panic("bounds: unknown activation " + act)
 	}
 }
 
-// lossBound bounds the float32 mean loss. The sum of the n·k non-negative terms of the mean
-// contributes (n·k + 2)·loss, whatever the order.
-func (net refNet) lossBound(f refForward, fb refFwdBounds, y []float64) float64 {
+// lossBound bounds the float32 mean loss.
+func (net refNet) lossBound(f refForward, fb refFwdBounds, y []float64) eb {
 	n, k := f.N, net.OutSize()
 	out, outE := f.Output(), fb.Output()
-	e := 0.0
+	var r2, s float64
 	for r := 0; r < n; r++ {
 		for j := 0; j < k; j++ {
 			i := r*k + j
@@ -142,20 +200,32 @@ func (net refNet) lossBound(f refForward, fb refFwdBounds, y []float64) float64 
 				if y[i] == 0 {
 					continue
 				}
-				pj := out[i]
-				lg := math.Abs(math.Log(min(max(pj, ceClipLo), ceClipHi)))
-				// −log p moves by δp/p; log itself, and the float32 clip constants, add cFn·(|log p| + 1).
-				e += math.Abs(y[i]) * cFn * (lg + 1)
-				if pj > ceClipLo && pj < ceClipHi {
-					e += math.Abs(y[i]) * outE[i] / pj
+				// −log p moves by δp/p; log itself and the float32 clip constants err by
+				// cFn·(|log p| + 1). Within tolerance of a clip, the loss may be clipped or not.
+				p, e := out[i], outE[i]
+				cp := min(max(p, ceClipLo), ceClipHi)
+				lg := math.Abs(math.Log(cp))
+				r2 += sq(y[i] * cFn * (lg + 1))
+				if p > ceClipLo && p < ceClipHi {
+					r2 += sq(y[i] * e.R / p)
+					s += math.Abs(y[i]) * e.S / p
+				}
+				for _, c := range []float64{ceClipLo, ceClipHi} {
+					if within(p, c, e) {
+						s += math.Abs(y[i]) * (math.Abs(math.Log(max(p, 1e-300))-math.Log(c))/u32 + e.tol()/u32/c)
+					}
 				}
 			} else {
+				// (a − y)² moves by 2(a − y)·δa; the subtraction and the square round.
 				d := out[i] - y[i]
-				e += (2*math.Abs(d)*outE[i] + 3*d*d) / float64(k)
+				r2 += sq(2*d*outE[i].R/float64(k)) + sq(2*d*d/float64(k))
+				s += 2 * math.Abs(d) * outE[i].S / float64(k)
 			}
 		}
 	}
-	return e/float64(n) + float64(n*k+2)*net.loss(out, y, n)
+	// The mean: the sum of n·k non-negative terms (√(n·k)·loss) and the division.
+	loss := net.loss(out, y, n)
+	return eb{math.Sqrt(r2/float64(n*n) + float64(n*k+1)*sq(loss)), s / float64(n)}
 }
 
 // correctRange returns the least and the most rows that float32 code may count as correct: a row
@@ -173,7 +243,7 @@ func (net refNet) correctRange(f refForward, fb refFwdBounds, y []float64) (lo, 
 			c := argmax(o)
 			ok, sure = c == argmax(t), true
 			for j := range o {
-				if j != c && within(o[j], o[c], oE[j]+oE[c]) {
+				if j != c && math.Abs(o[j]-o[c]) <= oE[j].tol()+oE[c].tol() {
 					sure = false
 				}
 			}
@@ -189,211 +259,254 @@ func (net refNet) correctRange(f refForward, fb refFwdBounds, y []float64) (lo, 
 	return lo, hi
 }
 
-// kinks describes every relu input and every clipped probability that float32 error might put on
-// the other side of its kink; the bounds do not hold across a kink.
-func (net refNet) kinks(f refForward, fb refFwdBounds) []string {
-	var ks []string
-	for l, ly := range net.Layers {
-		if ly.Act != "relu" {
-			continue
+// dotBound bounds Σ_i a_i·b_i given the bounds of its operands (nil for exact ones), with
+// the rounding of a sum of len(a) + 1 terms.
+func dotBound(a, b []float64, aE, bE []eb) eb {
+	var terms, r2, s float64
+	for i := range a {
+		terms += math.Abs(a[i] * b[i])
+		if aE != nil {
+			r2 += sq(aE[i].R * b[i])
+			s += aE[i].S * math.Abs(b[i])
 		}
-		for i, z := range f.Z[l] {
-			if within(z, 0, fb.Z[l][i]) {
-				ks = append(ks, fmt.Sprintf("layer %d row %d unit %d: relu input %g ± %g", l+1, i/ly.Out, i%ly.Out, z, tolFactor*u32*fb.Z[l][i]))
-			}
-		}
-	}
-	if net.isCE() {
-		k := net.OutSize()
-		for i, p := range f.Output() {
-			e := fb.Output()[i]
-			if within(p, ceClipLo, e) || within(p, ceClipHi, e) {
-				ks = append(ks, fmt.Sprintf("row %d unit %d: probability %g at the cross-entropy clip", i/k, i%k, p))
-			}
+		if bE != nil {
+			r2 += sq(a[i] * bE[i].R)
+			s += math.Abs(a[i]) * bE[i].S
 		}
 	}
-	return ks
+	return eb{math.Sqrt(r2 + float64(len(a)+1)*sq(terms)), s}
 }
 
-// refBackBounds holds E for the results of a refBackward.
+// refBackBounds bounds the results of a refBackward.
 type refBackBounds struct {
-	DZ    [][]float64
-	Grads [][]float64
+	DZ    [][]eb
+	Grads [][]eb
 }
 
-func (net refNet) backwardBounds(p, pE [][]float64, f refForward, fb refFwdBounds, b refBackward, y []float64) refBackBounds {
+func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refFwdBounds, b refBackward, y []float64) refBackBounds {
 	n, L := f.N, len(net.Layers)
-	bb := refBackBounds{DZ: make([][]float64, L), Grads: zerosLike(p)}
+	bb := refBackBounds{DZ: make([][]eb, L), Grads: paramBounds(p)}
 	for l := L - 1; l >= 0; l-- {
 		ly := net.Layers[l]
 		a, aE := f.A[l+1], fb.A[l+1]
-		var gE []float64
+		var gE []eb
 		switch {
 		case l == L-1 && net.isCE():
-			// (p − y)/n: the subtraction, 1/n and the product round once each.
-			dzE := make([]float64, len(a))
+			// (p − y)/n: the subtraction, 1/n and the product round.
+			dzE := make([]eb, len(a))
 			for i := range dzE {
-				dzE[i] = aE[i]/float64(n) + 3*math.Abs(b.DZ[l][i])
+				dzE[i] = eb{math.Hypot(aE[i].R/float64(n), 3*b.DZ[l][i]), aE[i].S / float64(n)}
 			}
 			bb.DZ[l] = dzE
 		case l == L-1:
-			// 2(a − y)/(n·k): subtraction, the scale and the product.
-			gE = make([]float64, len(a))
+			// 2(a − y)/(n·k): the subtraction, the scale and the product round.
+			c := 2 / float64(n*ly.Out)
+			gE = make([]eb, len(a))
 			for i := range gE {
-				gE[i] = 2*aE[i]/float64(n*ly.Out) + 4*math.Abs(b.DA[l][i])
+				gE[i] = eb{math.Hypot(c*aE[i].R, 4*b.DA[l][i]), c * aE[i].S}
 			}
 		default:
+			// DZ[l+1]·W[l+1]ᵀ, row by row.
 			next := net.Layers[l+1]
 			wi, _ := net.paramIndex(l + 1)
 			w, wE := p[wi], pE[wi]
-			dzn, dznE := b.DZ[l+1], bb.DZ[l+1]
-			gE = make([]float64, n*ly.Out)
-			k := float64(next.Out + 1)
-			for r := 0; r < n; r++ {
-				for i := 0; i < next.In; i++ {
-					terms, carried := 0.0, 0.0
-					for j := 0; j < next.Out; j++ {
-						d, wij := dzn[r*next.Out+j], w[i*next.Out+j]
-						terms += math.Abs(d * wij)
-						carried += dznE[r*next.Out+j]*math.Abs(wij) + math.Abs(d)*wE[i*next.Out+j]
-					}
-					gE[r*next.In+i] = carried + k*terms
+			gE = make([]eb, n*ly.Out)
+			wRow, wRowE := make([]float64, next.Out), make([]eb, next.Out)
+			for i := 0; i < next.In; i++ {
+				copy(wRow, w[i*next.Out:(i+1)*next.Out])
+				copy(wRowE, wE[i*next.Out:(i+1)*next.Out])
+				for r := 0; r < n; r++ {
+					gE[r*next.In+i] = dotBound(b.DZ[l+1][r*next.Out:(r+1)*next.Out], wRow, bb.DZ[l+1][r*next.Out:(r+1)*next.Out], wRowE)
 				}
 			}
 		}
 		if gE != nil {
-			dzE := make([]float64, len(gE))
+			dzE := make([]eb, len(gE))
 			for r := 0; r < n; r++ {
-				s, e := r*ly.Out, (r+1)*ly.Out
-				actBackBounds(ly.Act, dzE[s:e], b.DA[l][s:e], gE[s:e], f.Z[l][s:e], a[s:e], aE[s:e], b.DZ[l][s:e])
+				lo, hi := r*ly.Out, (r+1)*ly.Out
+				actBackBounds(ly.Act, dzE[lo:hi], b.DA[l][lo:hi], gE[lo:hi], f.Z[l][lo:hi], fb.Z[l][lo:hi], a[lo:hi], aE[lo:hi], b.DZ[l][lo:hi])
 			}
 			bb.DZ[l] = dzE
 		}
+		// dW = Xᵀ·dZ and db = column sums of dZ, column by column.
 		ki, bi := net.paramIndex(l)
-		x, xE := f.A[l], fb.A[l]
-		dz, dzE := b.DZ[l], bb.DZ[l]
-		k := float64(n + 1)
-		for i := 0; i < ly.In; i++ {
-			for j := 0; j < ly.Out; j++ {
-				terms, carried := 0.0, 0.0
-				for r := 0; r < n; r++ {
-					xv, d := x[r*ly.In+i], dz[r*ly.Out+j]
-					terms += math.Abs(xv * d)
-					carried += xE[r*ly.In+i]*math.Abs(d) + math.Abs(xv)*dzE[r*ly.Out+j]
-				}
-				bb.Grads[ki][i*ly.Out+j] = carried + k*terms
-			}
+		xCol, xColE := make([]float64, n), make([]eb, n)
+		dzCol, dzColE := make([]float64, n), make([]eb, n)
+		ones := make([]float64, n)
+		for r := range ones {
+			ones[r] = 1
 		}
-		if bi >= 0 {
-			for j := 0; j < ly.Out; j++ {
-				terms, carried := 0.0, 0.0
+		for j := 0; j < ly.Out; j++ {
+			for r := 0; r < n; r++ {
+				dzCol[r], dzColE[r] = b.DZ[l][r*ly.Out+j], bb.DZ[l][r*ly.Out+j]
+			}
+			for i := 0; i < ly.In; i++ {
 				for r := 0; r < n; r++ {
-					terms += math.Abs(dz[r*ly.Out+j])
-					carried += dzE[r*ly.Out+j]
+					xCol[r], xColE[r] = f.A[l][r*ly.In+i], fb.A[l][r*ly.In+i]
 				}
-				bb.Grads[bi][j] = carried + k*terms
+				bb.Grads[ki][i*ly.Out+j] = dotBound(xCol, dzCol, xColE, dzColE)
+			}
+			if bi >= 0 {
+				bb.Grads[bi][j] = dotBound(dzCol, ones, dzColE, nil)
 			}
 		}
 	}
 	return bb
 }
 
-// actBackBounds sets one row of E(dz) for dz = g·act'(z), given E(g) and E(a).
-func actBackBounds(act string, dzE, g, gE, z, a, aE, dz []float64) {
+// actBackBounds bounds one row of dz = g·act'(z), given the bounds of g, z and a.
+func actBackBounds(act string, dzE []eb, g []float64, gE []eb, z []float64, zE []eb, a []float64, aE []eb, dz []float64) {
 	switch act {
 	case "linear":
 		copy(dzE, gE)
 	case "relu":
 		for j := range dzE {
-			if z[j] > 0 {
+			switch {
+			case within(z[j], 0, zE[j]):
+				dzE[j] = eb{gE[j].R, gE[j].S + math.Abs(g[j])/u32} // g or 0
+			case z[j] > 0:
 				dzE[j] = gE[j]
-			} else {
-				dzE[j] = 0
+			default:
+				dzE[j] = eb{}
 			}
 		}
 	case "sigmoid":
-		// g·a·(1 − a): a's error moves a(1 − a) by |1 − 2a|·δa; three roundings, and cFn if the
+		// g·a·(1 − a): a's error moves a(1 − a) by |1 − 2a|·δa; three roundings; cFn if the
 		// derivative is recomputed from z.
 		for j := range dzE {
-			s := a[j] * (1 - a[j])
-			dzE[j] = gE[j]*s + math.Abs(g[j])*(math.Abs(1-2*a[j])*aE[j]+(cFn+3)*s)
+			d := a[j] * (1 - a[j])
+			dzE[j] = eb{
+				math.Sqrt(sq(d*gE[j].R) + sq(g[j]*(1-2*a[j])*aE[j].R) + sq((cFn+3)*g[j]*d)),
+				d*gE[j].S + math.Abs(g[j]*(1-2*a[j]))*aE[j].S,
+			}
 		}
 	case "tanh":
-		// g·(1 − a²): a's error moves it by 2|a|·δa; 1 − a² rounds to within u·(a² + s), and the
-		// products round.
+		// g·(1 − a²): a's error moves it by 2|a|·δa; 1 − a² rounds to within u·(a² + d) = u,
+		// and the products round.
 		for j := range dzE {
-			s := 1 - a[j]*a[j]
-			dzE[j] = gE[j]*s + math.Abs(g[j])*(2*math.Abs(a[j])*aE[j]+1+(cFn+3)*s)
+			d := 1 - a[j]*a[j]
+			dzE[j] = eb{
+				math.Sqrt(sq(d*gE[j].R) + sq(2*g[j]*a[j]*aE[j].R) + sq(g[j]*(1+(cFn+2)*d))),
+				d*gE[j].S + 2*math.Abs(g[j]*a[j])*aE[j].S,
+			}
 		}
 	case "softmax":
 		// dz_i = p_i·(g_i − σ), σ = Σ_j g_j·p_j.
-		sigma, sigmaE, terms := 0.0, 0.0, 0.0
+		var sigma, sigR2, sigS, terms float64
 		for j := range g {
 			sigma += g[j] * a[j]
 			terms += math.Abs(g[j] * a[j])
-			sigmaE += gE[j]*a[j] + math.Abs(g[j])*aE[j]
+			sigR2 += sq(gE[j].R*a[j]) + sq(g[j]*aE[j].R)
+			sigS += gE[j].S*a[j] + math.Abs(g[j])*aE[j].S
 		}
-		sigmaE += float64(len(g)+1) * terms
+		sigR := math.Sqrt(sigR2 + float64(len(g)+1)*sq(terms))
 		for i := range dzE {
-			d := math.Abs(g[i] - sigma)
-			dzE[i] = aE[i]*d + a[i]*(gE[i]+sigmaE+d) + math.Abs(dz[i])
+			d := g[i] - sigma
+			dzE[i] = eb{
+				math.Sqrt(sq(aE[i].R*d) + sq(a[i]*gE[i].R) + sq(a[i]*sigR) + sq(a[i]*d) + sq(dz[i])),
+				aE[i].S*math.Abs(d) + a[i]*(gE[i].S+sigS),
+			}
 		}
 	default:
 		panic("bounds: unknown activation " + act)
 	}
 }
 
-// stepBounds bounds the float32 optimiser step from parameters p (errors pE), gradients g (gE)
-// and state st (errors stE); it returns the bounds of the new parameters and state.
-//
-// Each constant (lr, β1, β2, ε, momentum) is rounded to float32, so 1 − β has a relative error of
-// about β/(1 − β) + 1 ulps (≈ 1000 for β2 = 0.999), which Keras, computing in float32 too, shares.
-// For Adam's moments the bounds cover both m += (g − m)(1 − β1) and m = β1·m + (1 − β1)·g.
-func (net refNet) stepBounds(p, pE, g, gE [][]float64, st, stE refOptState) ([][]float64, refOptState) {
+// refOptBounds bounds the optimiser's state.
+type refOptBounds struct {
+	M, V, Vel [][]eb
+}
+
+func newRefOptBounds(p [][]float64) refOptBounds {
+	return refOptBounds{paramBounds(p), paramBounds(p), paramBounds(p)}
+}
+
+// adamRatioMax bounds |m/(√v + ε)| at step t whatever the gradients: by Cauchy–Schwarz,
+// |m| = (1−β1)·|Σ_s β1^(t−s)·g_s| <= (1−β1)·√(Σ_k (β1²/β2)^k)·√(Σ_s β2^(t−s)·g_s²) =
+// (1−β1)/√(1−β2)·√(Σ_{k<t} (β1²/β2)^k)·√v. A float32 ratio may therefore differ from the exact
+// one by at most twice this, however uncertain the gradient (a gradient whose sign float32 cannot
+// settle moves the parameter by up to ±lr, in Keras too).
+func adamRatioMax(beta1, beta2 float64, t int) float64 {
+	s := 0.0
+	for k := 0; k < t; k++ {
+		s += math.Pow(beta1*beta1/beta2, float64(k))
+	}
+	return (1 - beta1) / math.Sqrt(1-beta2) * math.Sqrt(s) * (1 + 1e-3) // slack for float32 constants
+}
+
+// stepBounds bounds the float32 optimiser step from parameters p (bounds pE), gradients g (gE)
+// and state st (stE); it returns the bounds of the new parameters and state. For Adam's moments
+// the bounds cover both m += (g − m)(1 − β1) and m = β1·m + (1 − β1)·g.
+func (net refNet) stepBounds(p [][]float64, pE [][]eb, g [][]float64, gE [][]eb, st refOptState, stE refOptBounds) ([][]eb, refOptBounds) {
 	o := net.Opt
 	p2, s2 := net.step(p, g, st)
-	p2E := zerosLike(p)
-	s2E := refOptState{T: s2.T, M: zerosLike(p), V: zerosLike(p), Vel: zerosLike(p)}
+	p2E := paramBounds(p)
+	s2E := newRefOptBounds(p)
 	t := float64(s2.T)
 	c1, c2 := 1-o.Beta1, 1-o.Beta2
-	r1, r2 := o.Beta1/c1+2, o.Beta2/c2+2 // relative error of 1 − β in float32, in ulps
+	r1, r2 := o.Beta1/c1+1, o.Beta2/c2+1 // relative error of 1 − β in float32, in ulps
 	alpha := adamAlpha(o, s2.T)
-	relOneMinusPow := func(beta float64) float64 { // of 1 − β^t computed in float32
+	relOneMinusPow := func(beta float64) float64 { // of 1 − β^t in float32: β's rounding, pow, the subtraction
 		bt := math.Pow(beta, t)
 		return (t+cFn)*bt/(1-bt) + 1
 	}
-	alphaRel := 1 + relOneMinusPow(o.Beta2)/2 + relOneMinusPow(o.Beta1) + cFn + 2
+	alphaS := 1 + relOneMinusPow(o.Beta2)/2 + relOneMinusPow(o.Beta1) + cFn // relative, systematic
+	qMax := adamRatioMax(o.Beta1, o.Beta2, s2.T)
 	lr, mu := o.LearningRate, o.Momentum
 	for ti := range p {
 		for i := range p[ti] {
-			gi, giE, pi, piE := g[ti][i], gE[ti][i], p[ti][i], pE[ti][i]
+			gi, ge, pi, pe, pi2 := g[ti][i], gE[ti][i], p[ti][i], pE[ti][i], p2[ti][i]
 			switch {
 			case o.Type == "adam":
-				m, mE, v, vE := st.M[ti][i], stE.M[ti][i], st.V[ti][i], stE.V[ti][i]
+				m, me, v, ve := st.M[ti][i], stE.M[ti][i], st.V[ti][i], stE.V[ti][i]
 				m2, v2 := s2.M[ti][i], s2.V[ti][i]
-				m2E := mE*(1-c1) + c1*giE + (r1+2)*(c1*math.Abs(gi-m)+c1*math.Abs(gi)) + 2*o.Beta1*math.Abs(m) + math.Abs(m2)
-				v2E := vE*(1-c2) + 2*c2*math.Abs(gi)*giE + (r2+2)*(c2*math.Abs(gi*gi-v)+c2*gi*gi) + 2*o.Beta2*v + math.Abs(v2)
-				s2E.M[ti][i], s2E.V[ti][i] = m2E, v2E
-				sq := math.Sqrt(v2)
-				sqE := math.Sqrt(v2E / u32) // √v moves by at most √δv when v is near 0
-				if v2 > 0 {
-					sqE = min(sqE, v2E/(2*sq))
+				m2e := eb{
+					math.Sqrt(sq((1-c1)*me.R) + sq(c1*ge.R) + 2*sq(c1*(gi-m)) + 2*sq(o.Beta1*m) + sq(m2)),
+					(1-c1)*me.S + c1*ge.S + r1*c1*(math.Abs(gi-m)+math.Abs(gi)) + o.Beta1*math.Abs(m),
 				}
-				d := sq + o.Epsilon
+				v2e := eb{
+					math.Sqrt(sq((1-c2)*ve.R) + sq(2*c2*gi*ge.R) + 2*sq(c2*(gi*gi-v)) + sq(c2*gi*gi) + 2*sq(o.Beta2*v) + sq(v2)),
+					(1-c2)*ve.S + 2*c2*math.Abs(gi)*ge.S + r2*c2*(math.Abs(gi*gi-v)+gi*gi) + o.Beta2*v,
+				}
+				s2E.M[ti][i], s2E.V[ti][i] = m2e, v2e
+				// √v: by its derivative, or by √δv when v is near 0.
+				root := math.Sqrt(v2)
+				rootE := eb{S: math.Sqrt(v2e.tol()) / u32}
+				if v2 > 0 && v2e.tol() < v2 {
+					rootE = eb{v2e.R / (2 * root), v2e.S / (2 * root)}
+				}
+				d := root + o.Epsilon
 				q := m2 / d
-				qE := m2E/d + math.Abs(m2)*(sqE+o.Epsilon+cFn*sq+d)/(d*d) + math.Abs(q)
-				p2E[ti][i] = piE + alpha*qE + math.Abs(alpha*q)*(alphaRel+1) + math.Abs(p2[ti][i])
+				qe := eb{
+					math.Sqrt(sq(m2e.R/d) + sq(m2*rootE.R/(d*d)) + 3*sq(q)),
+					m2e.S/d + math.Abs(m2)*(rootE.S+o.Epsilon+cFn*root)/(d*d),
+				}
+				if qe.tol() > 2*qMax {
+					qe = eb{S: 2 * qMax / u32}
+				}
+				p2E[ti][i] = eb{
+					math.Sqrt(sq(pe.R) + sq(alpha*qe.R) + 3*sq(alpha*q) + sq(pi2)),
+					pe.S + alpha*qe.S + math.Abs(alpha*q)*alphaS,
+				}
 			case o.Type == "sgd" && mu == 0:
-				p2E[ti][i] = piE + lr*giE + 2*math.Abs(lr*gi) + math.Abs(p2[ti][i])
+				p2E[ti][i] = eb{
+					math.Sqrt(sq(pe.R) + sq(lr*ge.R) + sq(lr*gi) + sq(pi2)),
+					pe.S + lr*ge.S + math.Abs(lr*gi),
+				}
 			case o.Type == "sgd":
-				vel, velE, vel2 := st.Vel[ti][i], stE.Vel[ti][i], s2.Vel[ti][i]
-				vel2E := mu*velE + lr*giE + 2*math.Abs(mu*vel) + 2*math.Abs(lr*gi) + math.Abs(vel2)
-				s2E.Vel[ti][i] = vel2E
+				vel, ve, vel2 := st.Vel[ti][i], stE.Vel[ti][i], s2.Vel[ti][i]
+				v2e := eb{
+					math.Sqrt(sq(mu*ve.R) + sq(lr*ge.R) + sq(mu*vel) + sq(lr*gi) + sq(vel2)),
+					mu*ve.S + lr*ge.S + math.Abs(mu*vel) + math.Abs(lr*gi),
+				}
+				s2E.Vel[ti][i] = v2e
 				if o.Nesterov {
-					p2E[ti][i] = piE + mu*vel2E + lr*giE + 2*math.Abs(mu*vel2) + 2*math.Abs(lr*gi) +
-						math.Abs(pi+mu*vel2) + math.Abs(p2[ti][i])
+					p2E[ti][i] = eb{
+						math.Sqrt(sq(pe.R) + sq(mu*v2e.R) + sq(lr*ge.R) + sq(mu*vel2) + sq(lr*gi) + sq(pi+mu*vel2) + sq(mu*vel2-lr*gi) + sq(pi2)),
+						pe.S + mu*v2e.S + lr*ge.S + math.Abs(mu*vel2) + math.Abs(lr*gi),
+					}
 				} else {
-					p2E[ti][i] = piE + vel2E + math.Abs(p2[ti][i])
+					p2E[ti][i] = eb{math.Sqrt(sq(pe.R) + sq(v2e.R) + sq(pi2)), pe.S + v2e.S}
 				}
 			}
 		}

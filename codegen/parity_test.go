@@ -1,0 +1,883 @@
+package codegen_test
+
+// Parity of generated code with the float64 reference: ~30 random specs (seeded, so every run
+// checks the same ones) are generated, built together with one harness program, and run once per
+// kernel level the machine supports (NNGEN_CPU); each package's loss, accuracy count, outputs,
+// gradients and parameters after three optimiser steps must agree with the reference within the
+// float32 bounds of reference_bounds_test.go.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nngen/nngen/codegen"
+	"github.com/nngen/nngen/spec"
+)
+
+// paritySpecs is how many random specs TestParity checks.
+const paritySpecs = 30
+
+// parityCase is one spec with its data: the initial parameters and three batches. Steps 1 and
+// 2 run Gradients, Output, GradTensors and Apply; step 3 runs TrainBatch. Every value is a
+// float32 held in a float64, so the generated code and the reference start from the same numbers.
+type parityCase struct {
+	Model   *spec.Model
+	Net     refNet
+	Params  [][]float64
+	Batches []parityBatch
+	Notes   string // what is special about the case, for messages
+}
+
+type parityBatch struct {
+	X, Y  []float64
+	N     int
+	Train bool
+}
+
+// refStep is the reference's account of one step, with the bounds of every value.
+type refStep struct {
+	Fwd                  refForward
+	FwdE                 refFwdBounds
+	Loss                 float64
+	LossE                eb
+	CorrectLo, CorrectHi int
+	Grads                [][]float64
+	GradsE               [][]eb
+	Params               [][]float64 // after the step
+	ParamsE              [][]eb
+}
+
+// reference runs the case's steps in float64 and bounds what float32 may deviate. Step s > 1
+// starts from anchor(s), when that is not nil: the parameters the generated code reported after
+// step s − 1, exact float32 values. Anchored, each step is checked on its own, from the
+// parameters the generated code really holds, while the optimiser's state (which the harness
+// cannot see) carries the reference's bounds from step to step. Unanchored, a parameter whose
+// Adam update float32 cannot settle (a gradient of uncertain sign moves it by up to ±lr) would
+// loosen every later bound that depends on it.
+func (c *parityCase) reference(anchor func(step int) [][]float64) []refStep {
+	net := c.Net
+	p, pE := c.Params, paramBounds(c.Params)
+	st, stE := newRefOptState(p), newRefOptBounds(p)
+	var steps []refStep
+	for si, b := range c.Batches {
+		if si > 0 && anchor != nil {
+			if a := anchor(si + 1); a != nil {
+				p, pE = a, paramBounds(a)
+			}
+		}
+		var s refStep
+		s.Fwd = net.forward(p, b.X, b.N)
+		s.FwdE = net.forwardBounds(p, pE, s.Fwd)
+		s.Loss = net.loss(s.Fwd.Output(), b.Y, b.N)
+		s.LossE = net.lossBound(s.Fwd, s.FwdE, b.Y)
+		s.CorrectLo, s.CorrectHi = net.correctRange(s.Fwd, s.FwdE, b.Y)
+		back := net.backward(p, s.Fwd, b.Y)
+		s.Grads = back.Grads
+		s.GradsE = net.backwardBounds(p, pE, s.Fwd, s.FwdE, back, b.Y).Grads
+		s.ParamsE, stE = net.stepBounds(p, pE, s.Grads, s.GradsE, st, stE)
+		s.Params, st = net.step(p, s.Grads, st)
+		p, pE = s.Params, s.ParamsE
+		steps = append(steps, s)
+	}
+	return steps
+}
+
+// anchorOn returns the anchor of reference that takes the parameters got reported, when they
+// have the right shapes.
+func (c *parityCase) anchorOn(got harnessCaseOut) func(step int) [][]float64 {
+	return func(step int) [][]float64 {
+		if step-2 >= len(got.Steps) || len(got.Steps[step-2].Params) != len(c.Params) {
+			return nil
+		}
+		var p [][]float64
+		for i, t := range got.Steps[step-2].Params {
+			if len(t) != len(c.Params[i]) {
+				return nil
+			}
+			p = append(p, floatsOf(t))
+		}
+		return p
+	}
+}
+
+// f32 rounds v to float32.
+func f32(v float64) float64 { return float64(float32(v)) }
+
+// parityCases draws the specs and their data. Every activation appears in hidden and output
+// layers, every loss with every optimiser (adam, sgd, sgd with momentum, Nesterov), layers with
+// and without bias, 1 to 4 layers of 1 to 70 units on 1 to 100 inputs, full and partial batches.
+// p0 is the tutorial's shape (784 → 64 relu → 10 softmax, adam, batch 32).
+func parityCases() []*parityCase {
+	r := rand.New(rand.NewPCG(2026, 11))
+	hidden := []string{"linear", "relu", "sigmoid", "tanh"}
+	var cases []*parityCase
+	for i := 0; i < paritySpecs; i++ {
+		name := fmt.Sprintf("p%d", i)
+		m := &spec.Model{
+			Path:    name + ".yaml",
+			Name:    name,
+			Input:   spec.Input{Shape: []int{1 + r.IntN(100)}},
+			Compile: spec.Compile{Loss: allLosses[i%3], Metrics: []string{"accuracy"}},
+			Fit:     spec.Fit{Epochs: 1, BatchSize: 1 + r.IntN(40), Shuffle: true, Seed: uint64(i)},
+			Data:    spec.Data{Source: "idx", Dir: "data", TrainImages: "train-images-idx3-ubyte.gz", TrainLabels: "train-labels-idx1-ubyte.gz", TestImages: "t10k-images-idx3-ubyte.gz", TestLabels: "t10k-labels-idx1-ubyte.gz"},
+		}
+		if i%7 == 3 {
+			m.Input.Shape = []int{1}
+		} else if i%7 == 5 {
+			m.Input.Shape = []int{3, 1 + r.IntN(30)} // a 2-D input is flattened
+		}
+		var notes []string
+		switch i % 4 {
+		case 0:
+			m.Compile.Optimizer = spec.Optimizer{Type: "adam", LearningRate: []float64{0.001, 0.01, 0.003}[r.IntN(3)], Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}
+			if i%8 == 4 {
+				m.Compile.Optimizer.Beta1, m.Compile.Optimizer.Beta2, m.Compile.Optimizer.Epsilon = 0.8, 0.99, 1e-6
+				notes = append(notes, "adam with β1 0.8, β2 0.99, ε 1e-6")
+			}
+		case 1:
+			m.Compile.Optimizer = spec.Optimizer{Type: "sgd", LearningRate: []float64{0.01, 0.1, 0.05}[r.IntN(3)]}
+		case 2:
+			m.Compile.Optimizer = spec.Optimizer{Type: "sgd", LearningRate: []float64{0.01, 0.1, 0.05}[r.IntN(3)], Momentum: []float64{0.9, 0.5}[r.IntN(2)]}
+		case 3:
+			m.Compile.Optimizer = spec.Optimizer{Type: "sgd", LearningRate: []float64{0.01, 0.1, 0.05}[r.IntN(3)], Momentum: []float64{0.9, 0.5}[r.IntN(2)], Nesterov: true}
+		}
+		depth := 1 + (i/4)%4
+		for l := 0; l < depth; l++ {
+			ly := spec.Layer{Type: "dense", Units: 1 + r.IntN(70), Activation: hidden[(i+l)%4], UseBias: true, KernelInitializer: "glorot_uniform"}
+			switch i % 5 {
+			case 0:
+				ly.UseBias = false
+			case 1:
+				ly.UseBias = r.IntN(2) == 0
+			}
+			if l == depth-1 {
+				switch {
+				case m.Compile.Loss != "mean_squared_error":
+					ly.Activation, ly.Units = "softmax", 2+r.IntN(69)
+				default:
+					ly.Activation = allActivations[(i/3)%5]
+					if ly.Activation == "softmax" && ly.Units == 1 {
+						ly.Units = 2
+					}
+					if i%10 == 2 {
+						ly.Units = 1 // the 0.5-threshold accuracy
+					}
+				}
+			}
+			m.Layers = append(m.Layers, ly)
+		}
+		if i == 0 {
+			m.Input.Shape = []int{784}
+			m.Layers = []spec.Layer{
+				{Type: "dense", Units: 64, Activation: "relu", UseBias: true, KernelInitializer: "glorot_uniform"},
+				{Type: "dense", Units: 10, Activation: "softmax", UseBias: true, KernelInitializer: "glorot_uniform"},
+			}
+			m.Compile.Loss = "categorical_crossentropy"
+			m.Compile.Optimizer = spec.Optimizer{Type: "adam", LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}
+			m.Fit.BatchSize = 32
+			notes = append(notes, "the tutorial's shape")
+		}
+		c := &parityCase{Model: m, Net: newRefNet(m)}
+		bs := m.Fit.BatchSize
+		ns := []int{bs, 1 + r.IntN(bs), bs}
+		if i%2 == 1 && bs > 1 {
+			ns[0] = 1 + r.IntN(bs-1) // a partial batch first
+		}
+		for si, n := range ns {
+			c.Batches = append(c.Batches, c.randomBatch(r, n, si == 2))
+		}
+		c.Params = c.randomParams(r)
+		if c.Net.In >= 2 && m.Compile.Optimizer.Type == "adam" {
+			notes = append(notes, "input feature 0 is scaled by 1e-5, so that Adam's ε matters for its kernel row")
+		}
+		c.Notes = strings.Join(notes, "; ")
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// randomBatch draws n rows: inputs uniform in (-1, 1) with feature 0 scaled by 1e-5; targets
+// one-hot for the cross-entropies and a softmax output, else uniform in [0, 1).
+func (c *parityCase) randomBatch(r *rand.Rand, n int, train bool) parityBatch {
+	net := c.Net
+	b := parityBatch{N: n, Train: train, X: make([]float64, n*net.In)}
+	for i := range b.X {
+		b.X[i] = f32(2*r.Float64() - 1)
+		if i%net.In == 0 && net.In >= 2 {
+			b.X[i] = f32(b.X[i] * 1e-5)
+		}
+	}
+	b.Y = randomTargets(r, net, n, f32)
+	return b
+}
+
+// randomParams draws glorot-uniform kernels and biases uniform in (-0.2, 0.2), as float32.
+func (c *parityCase) randomParams(r *rand.Rand) [][]float64 {
+	p := make([][]float64, len(c.Net.tensorInfo()))
+	for l, ly := range c.Net.Layers {
+		ki, bi := c.Net.paramIndex(l)
+		p[ki] = make([]float64, ly.In*ly.Out)
+		if bi >= 0 {
+			p[bi] = make([]float64, ly.Out)
+		}
+		for j := 0; j < ly.Out; j++ {
+			c.drawUnit(r, p, l, j)
+		}
+	}
+	return p
+}
+
+func (c *parityCase) drawUnit(r *rand.Rand, p [][]float64, l, j int) {
+	ly := c.Net.Layers[l]
+	ki, bi := c.Net.paramIndex(l)
+	lim := math.Sqrt(6 / float64(ly.In+ly.Out))
+	for i := 0; i < ly.In; i++ {
+		p[ki][i*ly.Out+j] = f32(lim * (2*r.Float64() - 1))
+	}
+	if bi >= 0 {
+		p[bi][j] = f32(0.2 * (2*r.Float64() - 1))
+	}
+}
+
+// harnessIn is the case as the harness reads it.
+func (c *parityCase) harnessIn() harnessCaseIn {
+	in := harnessCaseIn{Name: c.Model.Name}
+	for _, t := range c.Params {
+		in.Params = append(in.Params, bitsOf(t))
+	}
+	for _, b := range c.Batches {
+		in.Steps = append(in.Steps, harnessStepIn{X: bitsOf(b.X), Y: bitsOf(b.Y), N: b.N, Train: b.Train})
+	}
+	return in
+}
+
+// parityReport collects the disagreements of one case and how close the agreements came to
+// their bounds.
+type parityReport struct {
+	problems []string
+	counts   map[string]int     // disagreements per quantity, beyond those listed
+	worst    map[string]float64 // the largest |got − want| / tolerance per quantity
+}
+
+const problemsPerQuantity = 4
+
+func (r *parityReport) addf(format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+// value compares one float32 result with the reference value want whose bound is e.
+func (r *parityReport) value(quantity, where string, got, want float64, e eb) {
+	tol := e.tol()
+	if ratio := math.Abs(got-want) / tol; !(ratio <= r.worst[quantity]) {
+		r.worst[quantity] = ratio // NaN sticks
+	}
+	if within(got, want, e) {
+		return
+	}
+	if r.counts[quantity]++; r.counts[quantity] <= problemsPerQuantity {
+		r.addf("%s%s: got %.9g, want %.9g (|diff| %.3g, tolerance %.3g, %.3g%% of want)",
+			quantity, where, got, want, math.Abs(got-want), tol, 100*math.Abs(got-want)/math.Abs(want))
+	}
+}
+
+// vector compares a float32 result vector element by element.
+func (r *parityReport) vector(quantity string, got []uint32, want []float64, e []eb, index func(i int) string) {
+	if len(got) != len(want) {
+		r.addf("%s: %d values, want %d", quantity, len(got), len(want))
+		return
+	}
+	for i, g := range floatsOf(got) {
+		r.value(quantity, index(i), g, want[i], e[i])
+	}
+}
+
+// correct compares an accuracy count with the range float32 may produce.
+func (r *parityReport) correct(quantity string, got, lo, hi int) {
+	if got < lo || got > hi {
+		if lo == hi {
+			r.addf("%s: got %d, want %d", quantity, got, lo)
+		} else {
+			r.addf("%s: got %d, want %d to %d (rows near a tie may go either way)", quantity, got, lo, hi)
+		}
+	}
+}
+
+func (r *parityReport) finish() []string {
+	var extra []string
+	for q, n := range r.counts {
+		if n > problemsPerQuantity {
+			extra = append(extra, fmt.Sprintf("%s: %d more disagreements", q, n-problemsPerQuantity))
+		}
+	}
+	slices.Sort(extra)
+	return append(r.problems, extra...)
+}
+
+// compareCase checks what the harness observed for c against the reference, anchored on the
+// parameters the harness reported.
+func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
+	rep := &parityReport{counts: map[string]int{}, worst: map[string]float64{}}
+	ref := c.reference(c.anchorOn(got))
+	net := c.Net
+	if len(got.Errors) > 0 {
+		for _, e := range got.Errors {
+			rep.addf("%s", e)
+		}
+	}
+	// Constants.
+	wantConsts := map[string]int{"InputSize": net.In, "OutputSize": net.OutSize(), "BatchSize": c.Model.Fit.BatchSize}
+	count := 0
+	for _, p := range c.Params {
+		count += len(p)
+	}
+	wantConsts["ParamCount"] = count
+	for l, ly := range net.Layers {
+		wantConsts[fmt.Sprintf("Dense%dUnits", l+1)] = ly.Out
+	}
+	for _, k := range slices.Sorted(mapKeys(wantConsts)) {
+		if g, ok := got.Consts[k]; got.Consts != nil && (!ok || g != wantConsts[k]) {
+			rep.addf("constant %s = %d, want %d", k, g, wantConsts[k])
+		}
+	}
+	// Names and shapes.
+	info := net.tensorInfo()
+	checkNames := func(what string, ts []harnessTensor) {
+		if ts == nil {
+			return // not reached: an error above says why
+		}
+		if len(ts) != len(info) {
+			rep.addf("%s: %d tensors %v, want %d %v", what, len(ts), ts, len(info), info)
+			return
+		}
+		for i, t := range ts {
+			if t.Name != info[i].Name || !slices.Equal(t.Shape, info[i].Shape) {
+				rep.addf("%s[%d] is %s %v, want %s %v", what, i, t.Name, t.Shape, info[i].Name, info[i].Shape)
+			}
+		}
+	}
+	checkNames("Tensors()", got.Tensors)
+	checkNames("GradTensors()", got.GradTensors)
+	if len(got.Errors) > 0 && len(got.Steps) < len(c.Batches) {
+		return rep // the harness stopped early; what it has is compared no further
+	}
+
+	k := net.OutSize()
+	rowCol := func(width int) func(int) string {
+		return func(i int) string { return fmt.Sprintf("[row %d, unit %d]", i/width, i%width) }
+	}
+	s0 := ref[0]
+	rep.value("EvalBatch loss", "", float64(math.Float32frombits(got.EvalLoss)), s0.Loss, s0.LossE)
+	rep.correct("EvalBatch correct", got.EvalCorrect, s0.CorrectLo, s0.CorrectHi)
+	if len(got.Predict) != c.Batches[0].N {
+		rep.addf("Predict: %d rows, want %d", len(got.Predict), c.Batches[0].N)
+	} else {
+		for row, o := range got.Predict {
+			rep.vector("Predict", o, s0.Fwd.Output()[row*k:(row+1)*k], s0.FwdE.Output()[row*k:(row+1)*k],
+				func(j int) string { return fmt.Sprintf("[row %d, unit %d]", row, j) })
+		}
+	}
+	for si, s := range ref {
+		g := got.Steps[si]
+		step := fmt.Sprintf("step %d ", si+1)
+		if c.Batches[si].Train {
+			step = fmt.Sprintf("step %d (TrainBatch) ", si+1)
+		}
+		rep.value(step+"loss", "", float64(math.Float32frombits(g.Loss)), s.Loss, s.LossE)
+		rep.correct(step+"correct", g.Correct, s.CorrectLo, s.CorrectHi)
+		if !c.Batches[si].Train {
+			rep.vector(step+"Output()", g.Output, s.Fwd.Output(), s.FwdE.Output(), rowCol(k))
+			if len(g.Grads) != len(info) {
+				rep.addf("%sGradTensors(): %d tensors, want %d", step, len(g.Grads), len(info))
+			} else {
+				for ti, t := range info {
+					rep.vector(step+"gradient "+t.Name, g.Grads[ti], s.Grads[ti], s.GradsE[ti], tensorIndex(t.Shape))
+				}
+			}
+		}
+		if len(g.Params) != len(info) {
+			rep.addf("%sTensors() after the step: %d tensors, want %d", step, len(g.Params), len(info))
+			continue
+		}
+		for ti, t := range info {
+			rep.vector(step+"updated "+t.Name, g.Params[ti], s.Params[ti], s.ParamsE[ti], tensorIndex(t.Shape))
+		}
+	}
+	return rep
+}
+
+func tensorIndex(shape []int) func(int) string {
+	if len(shape) == 2 {
+		return func(i int) string { return fmt.Sprintf("[%d][%d]", i/shape[1], i%shape[1]) }
+	}
+	return func(i int) string { return fmt.Sprintf("[%d]", i) }
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// describe summarises a case's spec for messages.
+func (c *parityCase) describe() string {
+	m := c.Model
+	var layers []string
+	for _, l := range m.Layers {
+		b := ""
+		if !l.UseBias {
+			b = " no-bias"
+		}
+		layers = append(layers, fmt.Sprintf("%d %s%s", l.Units, l.Activation, b))
+	}
+	o := m.Compile.Optimizer
+	opt := fmt.Sprintf("adam(lr %g, β1 %g, β2 %g, ε %g)", o.LearningRate, o.Beta1, o.Beta2, o.Epsilon)
+	if o.Type == "sgd" {
+		opt = fmt.Sprintf("sgd(lr %g, momentum %g, nesterov %v)", o.LearningRate, o.Momentum, o.Nesterov)
+	}
+	var ns []string
+	for _, b := range c.Batches {
+		ns = append(ns, fmt.Sprint(b.N))
+	}
+	s := fmt.Sprintf("%s: input %v → %s; %s; %s; batch %d, rows per step %s",
+		m.Name, m.Input.Shape, strings.Join(layers, " → "), m.Compile.Loss, opt, m.Fit.BatchSize, strings.Join(ns, ", "))
+	if c.Notes != "" {
+		s += " (" + c.Notes + ")"
+	}
+	return s
+}
+
+// goEnv is the environment for the go command on the throwaway module.
+func goEnv(extra ...string) []string {
+	return append(os.Environ(), append([]string{"GOFLAGS=-mod=mod", "GOWORK=off"}, extra...)...)
+}
+
+// TestParity generates every case's package, builds one harness over all of them, runs it at
+// every kernel level and compares with the reference.
+func TestParity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated packages with the go toolchain")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go toolchain in PATH")
+	}
+	start := time.Now()
+	cases := parityCases()
+
+	root, err := codegen.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	const module = "paritytest"
+	if err := codegen.WriteModule(dir, module, root); err != nil {
+		t.Fatal(err)
+	}
+	var pkgs []harnessPackage
+	var input harnessInput
+	var built []int // indexes of the cases in the harness
+	for i, c := range cases {
+		name := c.Model.Name
+		files, err := codegen.Generate(c.Model, codegen.Options{Package: name, ImportPath: module + "/" + name})
+		if err != nil {
+			t.Errorf("%s: Generate: %v", c.describe(), err)
+			continue
+		}
+		for _, f := range files {
+			path := filepath.Join(dir, name, filepath.FromSlash(f.Path))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, f.Content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pkgs = append(pkgs, harnessPackage{Name: name, Layers: len(c.Model.Layers)})
+		input.Cases = append(input.Cases, c.harnessIn())
+		built = append(built, i)
+	}
+	if len(pkgs) == 0 {
+		t.Fatal("no package generated")
+	}
+	src, err := harnessSource(module, pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "harness"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "harness", "main.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inData, err := json.Marshal(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inPath := filepath.Join(dir, "input.json")
+	if err := os.WriteFile(inPath, inData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "harness.bin")
+	buildStart := time.Now()
+	build := exec.Command(goBin, "build", "-o", bin, "./harness")
+	build.Dir = dir
+	build.Env = goEnv()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the generated packages and the harness: %v\n%s", err, out)
+	}
+	t.Logf("generated and built %d packages in %v", len(pkgs), time.Since(buildStart).Round(time.Millisecond))
+	readHarnessSources(t, goBin, dir, root)
+
+	run := func(level string) harnessOutput {
+		t.Helper()
+		outPath := filepath.Join(dir, "output-"+level+".json")
+		cmd := exec.Command(bin, inPath, outPath)
+		cmd.Env = os.Environ()
+		if level != "" {
+			cmd.Env = append(cmd.Env, "NNGEN_CPU="+level)
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("harness (NNGEN_CPU=%s): %v\n%s", level, err, stderr.Bytes())
+		}
+		data, err := os.ReadFile(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out harnessOutput
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatalf("harness output: %v", err)
+		}
+		if len(out.Cases) != len(built) {
+			t.Fatalf("harness reported %d cases, want %d", len(out.Cases), len(built))
+		}
+		return out
+	}
+	levels := run("").Supported
+	if len(levels) == 0 {
+		t.Fatal("asm.SupportedLevels() is empty")
+	}
+	for _, level := range levels {
+		runStart := time.Now()
+		out := run(level)
+		if out.Level != level || out.EnvErr != "" {
+			t.Errorf("NNGEN_CPU=%s: the harness ran at level %q (CheckEnv: %s)", level, out.Level, out.EnvErr)
+			continue
+		}
+		worst := map[string]float64{}
+		for j, ci := range built {
+			c, got := cases[ci], out.Cases[j]
+			rep := compareCase(c, got)
+			for q, w := range rep.worst {
+				q = quantityKind(q)
+				worst[q] = math.Max(worst[q], w)
+			}
+			if problems := rep.finish(); len(problems) > 0 {
+				t.Errorf("NNGEN_CPU=%s, %s:\n\t%s", level, c.describe(), strings.Join(problems, "\n\t"))
+			}
+		}
+		var ws []string
+		for _, q := range slices.Sorted(mapKeys(worst)) {
+			ws = append(ws, fmt.Sprintf("%s %.3g", q, worst[q]))
+		}
+		t.Logf("NNGEN_CPU=%s: ran in %v; largest |got − want| as a fraction of its tolerance: %s",
+			level, time.Since(runStart).Round(time.Millisecond), strings.Join(ws, ", "))
+
+		// The comparison must be able to fail: a gradient 0.1% off is caught.
+		if level == levels[0] {
+			checkPlantedErrors(t, cases[built[0]], out.Cases[0])
+		}
+	}
+	t.Logf("total %v", time.Since(start).Round(time.Millisecond))
+}
+
+// readHarnessSources reads every file of the nngen packages the harness links (runtime, asm, ...)
+// and nngen's go.mod and go.sum. The test binary does not link those packages, so without this
+// `go test` would replay a cached pass after they change; it keys its cache on the files a test
+// opens.
+func readHarnessSources(t *testing.T, goBin, dir, root string) {
+	t.Helper()
+	list := exec.Command(goBin, "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", "./harness")
+	list.Dir = dir
+	list.Env = goEnv()
+	out, err := list.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	files := []string{filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum")}
+	for _, d := range strings.Fields(string(out)) {
+		if rel, err := filepath.Rel(root, d); err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				files = append(files, filepath.Join(d, e.Name()))
+			}
+		}
+	}
+	for _, f := range files {
+		if _, err := os.ReadFile(f); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// quantityKind groups the quantities of the reports for the summary: "step 2 gradient
+// dense1/kernel" is a gradient.
+func quantityKind(q string) string {
+	for _, k := range []string{"loss", "Output()", "Predict", "gradient", "updated"} {
+		if strings.Contains(q, k) {
+			return k
+		}
+	}
+	return q
+}
+
+// checkPlantedErrors plants small errors in an observed result that agrees with the reference
+// and checks that compareCase reports each one.
+func checkPlantedErrors(t *testing.T, c *parityCase, got harnessCaseOut) {
+	t.Helper()
+	ref := c.reference(c.anchorOn(got))
+	if len(compareCase(c, got).finish()) > 0 {
+		return // already failing; nothing to learn from planting
+	}
+	clone := func() harnessCaseOut {
+		data, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g harnessCaseOut
+		if err := json.Unmarshal(data, &g); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	scale := func(b *uint32, f float64) { *b = math.Float32bits(math.Float32frombits(*b) * float32(f)) }
+	// The largest gradient of the first kernel at step 1, and the largest updated value of the
+	// last tensor at step 3.
+	gi := argmaxAbs(floatsOf(got.Steps[0].Grads[0]))
+	last := len(got.Steps[2].Params) - 1
+	pi := argmaxAbs(floatsOf(got.Steps[2].Params[last]))
+	for _, p := range []struct {
+		what  string
+		plant func(g *harnessCaseOut)
+		want  string
+	}{
+		{"a gradient 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[0].Grads[0][gi], 1.001) }, "step 1 gradient"},
+		{"a loss 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[1].Loss, 1.001) }, "step 2 loss"},
+		{"an output 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[0].Output[0], 1.001) }, "step 1 Output()"},
+		{"an updated parameter 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[2].Params[last][pi], 1.001) }, "step 3 (TrainBatch) updated"},
+		{"a NaN", func(g *harnessCaseOut) { g.Steps[1].Grads[0][0] = math.Float32bits(float32(math.NaN())) }, "step 2 gradient"},
+		{"a correct count one too high", func(g *harnessCaseOut) { g.Steps[0].Correct = ref[0].CorrectHi + 1 }, "step 1 correct"},
+		{"a wrong tensor name", func(g *harnessCaseOut) { g.Tensors[0].Name = "kernel" }, "Tensors()[0]"},
+	} {
+		g := clone()
+		p.plant(&g)
+		problems := compareCase(c, g).finish()
+		if len(problems) != 1 || !strings.HasPrefix(problems[0], p.want) {
+			t.Errorf("planted %s in %s: the comparison reports %q, want one problem starting %q", p.what, c.Model.Name, problems, p.want)
+		}
+	}
+}
+
+func argmaxAbs(v []float64) int {
+	best := 0
+	for i := range v {
+		if math.Abs(v[i]) > math.Abs(v[best]) {
+			best = i
+		}
+	}
+	return best
+}
+
+// simulatedOutput is what a float32 implementation of net would report for c's data when its
+// only errors were the rounding of every reported value to float32: the reference of net (which
+// may differ from c.Net, to simulate a bug), with every reported value rounded to float32 and
+// each step started from the rounded parameters of the previous one. scale, when not nil,
+// multiplies a step's loss and gradients, as an implementation averaging over the wrong count
+// would.
+func simulatedOutput(c *parityCase, net refNet, scale func(b parityBatch) float64) harnessCaseOut {
+	out := harnessCaseOut{Name: c.Model.Name, Consts: map[string]int{}}
+	for _, t := range net.tensorInfo() {
+		out.Tensors = append(out.Tensors, harnessTensor{t.Name, t.Shape})
+	}
+	out.GradTensors = out.Tensors
+	out.Consts["InputSize"], out.Consts["OutputSize"], out.Consts["BatchSize"] = net.In, net.OutSize(), c.Model.Fit.BatchSize
+	for l, ly := range net.Layers {
+		out.Consts[fmt.Sprintf("Dense%dUnits", l+1)] = ly.Out
+	}
+	for _, p := range c.Params {
+		out.Consts["ParamCount"] += len(p)
+	}
+	k := net.OutSize()
+	round := func(v []float64) []float64 { return floatsOf(bitsOf(v)) }
+	p, st := c.Params, newRefOptState(c.Params)
+	for si, b := range c.Batches {
+		f := net.forward(p, b.X, b.N)
+		loss, grads := net.loss(f.Output(), b.Y, b.N), net.backward(p, f, b.Y).Grads
+		if scale != nil {
+			loss *= scale(b)
+			for _, g := range grads {
+				for i := range g {
+					g[i] *= scale(b)
+				}
+			}
+		}
+		if si == 0 {
+			out.EvalLoss, out.EvalCorrect = math.Float32bits(float32(loss)), net.correct(f.Output(), b.Y, b.N)
+			for r := 0; r < b.N; r++ {
+				out.Predict = append(out.Predict, bitsOf(f.Output()[r*k:(r+1)*k]))
+			}
+		}
+		so := harnessStepOut{Loss: math.Float32bits(float32(loss)), Correct: net.correct(f.Output(), b.Y, b.N)}
+		if !b.Train {
+			so.Output = bitsOf(f.Output())
+			for _, g := range grads {
+				so.Grads = append(so.Grads, bitsOf(g))
+			}
+		}
+		p, st = net.step(p, grads, st)
+		for i := range p {
+			p[i] = round(p[i])
+			so.Params = append(so.Params, bitsOf(p[i]))
+		}
+		out.Steps = append(out.Steps, so)
+	}
+	return out
+}
+
+// TestParityComparison checks the comparison without the toolchain: the reference rounded to
+// float32 passes for every case, and each planted error is reported.
+func TestParityComparison(t *testing.T) {
+	cases := parityCases()
+	for _, c := range cases {
+		got := simulatedOutput(c, c.Net, nil)
+		if problems := compareCase(c, got).finish(); len(problems) > 0 {
+			t.Errorf("%s: the reference rounded to float32 fails:\n\t%s", c.describe(), strings.Join(problems, "\n\t"))
+		}
+	}
+	checkPlantedErrors(t, cases[0], simulatedOutput(cases[0], cases[0].Net, nil))
+}
+
+// TestParityCasesCover checks that the random specs cover what the parity test promises.
+func TestParityCasesCover(t *testing.T) {
+	cases := parityCases()
+	seen := map[string]bool{}
+	for _, c := range cases {
+		m := c.Model
+		seen["loss "+m.Compile.Loss] = true
+		o := m.Compile.Optimizer
+		seen[fmt.Sprintf("optimizer %s momentum %v nesterov %v", o.Type, o.Momentum != 0, o.Nesterov)] = true
+		seen[fmt.Sprintf("%d layers", len(m.Layers))] = true
+		for l, ly := range m.Layers {
+			pos := "hidden"
+			if l == len(m.Layers)-1 {
+				pos = "output"
+			}
+			seen[pos+" "+ly.Activation] = true
+			seen[fmt.Sprintf("bias %v", ly.UseBias)] = true
+		}
+		if c.Batches[0].N < m.Fit.BatchSize {
+			seen["partial batch"] = true
+		} else {
+			seen["full batch"] = true
+		}
+		if c.Net.OutSize() == 1 {
+			seen["one output"] = true
+		}
+	}
+	var missing []string
+	for _, want := range []string{
+		"loss categorical_crossentropy", "loss sparse_categorical_crossentropy", "loss mean_squared_error",
+		"optimizer adam momentum false nesterov false", "optimizer sgd momentum false nesterov false",
+		"optimizer sgd momentum true nesterov false", "optimizer sgd momentum true nesterov true",
+		"1 layers", "2 layers", "3 layers", "4 layers",
+		"hidden linear", "hidden relu", "hidden sigmoid", "hidden tanh",
+		"output linear", "output relu", "output sigmoid", "output tanh", "output softmax",
+		"bias true", "bias false", "partial batch", "full batch", "one output",
+	} {
+		if !seen[want] {
+			missing = append(missing, want)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("the parity specs miss: %s", strings.Join(missing, "; "))
+	}
+}
+
+// TestParityDetectsBugs checks, without the toolchain, that the comparison catches the mistakes
+// a generator is likely to make, simulated through the reference: each must make at least one
+// case fail, and each case it affects should.
+func TestParityDetectsBugs(t *testing.T) {
+	cases := parityCases()
+	isAdam := func(c *parityCase) bool { return c.Net.Opt.Type == "adam" }
+	type bug struct {
+		name    string
+		applies func(c *parityCase) bool
+		net     func(net refNet) refNet
+		scale   func(c *parityCase, b parityBatch) float64
+	}
+	for _, b := range []bug{
+		{"Adam with PyTorch's ε 1e-8", isAdam,
+			func(net refNet) refNet { net.Opt.Epsilon = 1e-8; return net }, nil},
+		{"Adam with Keras' default β1, β2, ε instead of the spec's",
+			func(c *parityCase) bool { return isAdam(c) && c.Net.Opt.Beta1 != 0.9 },
+			func(net refNet) refNet { net.Opt.Beta1, net.Opt.Beta2, net.Opt.Epsilon = 0.9, 0.999, 1e-7; return net }, nil},
+		{"SGD momentum ignored", func(c *parityCase) bool { return c.Net.Opt.Momentum != 0 },
+			func(net refNet) refNet { net.Opt.Momentum = 0; return net }, nil},
+		{"Nesterov ignored", func(c *parityCase) bool { return c.Net.Opt.Nesterov },
+			func(net refNet) refNet { net.Opt.Nesterov = false; return net }, nil},
+		{"learning rate off by 1%", func(c *parityCase) bool { return true },
+			func(net refNet) refNet { net.Opt.LearningRate *= 1.01; return net }, nil},
+		{"mean over BatchSize rather than the batch's n rows",
+			func(c *parityCase) bool { return c.Batches[1].N < c.Model.Fit.BatchSize },
+			nil, func(c *parityCase, b parityBatch) float64 { return float64(b.N) / float64(c.Model.Fit.BatchSize) }},
+		{"gradients off by 0.1%", func(c *parityCase) bool { return true },
+			nil, func(c *parityCase, b parityBatch) float64 { return 1.001 }},
+	} {
+		caught, applied := 0, 0
+		var missed []string
+		for _, c := range cases {
+			if !b.applies(c) {
+				continue
+			}
+			applied++
+			net := c.Net
+			if b.net != nil {
+				net = b.net(net)
+			}
+			var scale func(parityBatch) float64
+			if b.scale != nil {
+				scale = func(pb parityBatch) float64 { return b.scale(c, pb) }
+			}
+			if len(compareCase(c, simulatedOutput(c, net, scale)).finish()) > 0 {
+				caught++
+			} else {
+				missed = append(missed, c.Model.Name)
+			}
+		}
+		t.Logf("%s: caught in %d of the %d cases it applies to; missed in %v", b.name, caught, applied, missed)
+		if applied == 0 || caught == 0 {
+			t.Errorf("%s: caught in none of the %d cases it applies to", b.name, applied)
+		}
+	}
+}
