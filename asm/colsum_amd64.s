@@ -83,3 +83,83 @@ sum:
 done:
 	VZEROUPPER
 	RET
+
+// maskTab holds eight all-ones int32 followed by eight zeros: the eight int32 at byte offset
+// 32-4w are the mask of the first w lanes (0 <= w <= 8).
+DATA maskTab<>+0(SB)/8, $0xffffffffffffffff
+DATA maskTab<>+8(SB)/8, $0xffffffffffffffff
+DATA maskTab<>+16(SB)/8, $0xffffffffffffffff
+DATA maskTab<>+24(SB)/8, $0xffffffffffffffff
+DATA maskTab<>+32(SB)/8, $0
+DATA maskTab<>+40(SB)/8, $0
+DATA maskTab<>+48(SB)/8, $0
+DATA maskTab<>+56(SB)/8, $0
+GLOBL maskTab<>(SB), RODATA|NOPTR, $64
+
+// MASKS sets Y14, Y15 to the lanes of a panel w (in AX, 1..16) columns wide; it clobbers CX, DX.
+#define MASKS \
+	MOVQ    $8, CX; CMPQ AX, CX; CMOVQLT AX, CX; \
+	SHLQ    $2, CX; LEAQ maskTab<>+32(SB), DX; SUBQ CX, DX; VMOVDQU (DX), Y14; \
+	MOVQ    AX, CX; SUBQ $8, CX; XORL DX, DX; CMPQ CX, DX; CMOVQLT DX, CX; \
+	SHLQ    $2, CX; LEAQ maskTab<>+32(SB), DX; SUBQ CX, DX; VMOVDQU (DX), Y15
+
+#define ADDROW2(base, r0, r1) \
+	VMASKMOVPS (base), Y14, Y8; VADDPS Y8, r0, r0; \
+	VMASKMOVPS 32(base), Y15, Y9; VADDPS Y9, r1, r1
+
+// func colSumAVX2(dst, a *float32, m, n int)
+//
+// colSumAVX512 with panels of up to 16 columns (two Y vectors under the VMASKMOVPS masks Y14,
+// Y15) and two sets of accumulators (Y0-Y1, Y2-Y3).
+TEXT ·colSumAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ n+24(FP), R10
+	SHLQ $2, R10
+
+panel2:
+	MOVQ    DI, AX
+	SUBQ    dst+0(FP), AX
+	SHRQ    $2, AX
+	MOVQ    n+24(FP), CX
+	SUBQ    AX, CX
+	JLE     done2
+	MOVQ    $16, AX
+	CMPQ    CX, AX
+	CMOVQLT CX, AX
+	MASKS
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    DI, R12
+	SUBQ    dst+0(FP), R12
+	ADDQ    a+8(FP), R12
+	MOVQ    m+16(FP), SI
+	CMPQ    SI, $2
+	JLT     last2
+
+pairs2:
+	ADDROW2(R12, Y0, Y1)
+	ADDQ R10, R12
+	ADDROW2(R12, Y2, Y3)
+	ADDQ R10, R12
+	SUBQ $2, SI
+	CMPQ SI, $2
+	JGE  pairs2
+
+last2:
+	TESTQ SI, SI
+	JZ    sum2
+	ADDROW2(R12, Y0, Y1)
+
+sum2:
+	VADDPS     Y2, Y0, Y0
+	VADDPS     Y3, Y1, Y1
+	VMASKMOVPS Y0, Y14, (DI)
+	VMASKMOVPS Y1, Y15, 32(DI)
+	ADDQ       $64, DI
+	JMP        panel2
+
+done2:
+	VZEROUPPER
+	RET

@@ -126,11 +126,15 @@ func matMulTransB(c, a, b []float32, m, n, k int) {
 }
 
 func colSum(dst, a []float32, m, n int) {
-	if level != levelAVX512 || m <= 0 || n <= 0 {
+	if level == levelGeneric || m <= 0 || n <= 0 {
 		colSumGeneric(dst, a, m, n)
 		return
 	}
-	colSumAVX512(&dst[0], &a[0], m, n)
+	if level == levelAVX512 {
+		colSumAVX512(&dst[0], &a[0], m, n)
+	} else {
+		colSumAVX2(&dst[0], &a[0], m, n)
+	}
 }
 
 func adamUpdate(p, g, m, v []float32, alpha, beta1, beta2, epsilon float32) {

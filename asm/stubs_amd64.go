@@ -76,3 +76,8 @@ func packTAVX512(dst, src *float32, k, w, kw int)
 //
 //go:noescape
 func packTAVX2(dst, src *float32, k, w, kw int)
+
+// colSumAVX2 is colSumAVX512 with 256-bit registers.
+//
+//go:noescape
+func colSumAVX2(dst, a *float32, m, n int)
