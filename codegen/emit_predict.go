@@ -31,5 +31,62 @@ func emitPredict(p *Plan) (*jen.File, error) {
 			}
 			g.Return()
 		})
+	emitBatchPredict(p, f)
 	return f, nil
+}
+
+// predictChunk is how many samples a BatchPredictor runs through the kernels at once: enough rows
+// for the matrix kernels to reuse each kernel row from cache, few enough that the hidden
+// activations of a chunk stay in L2.
+const predictChunk = 128
+
+// emitBatchPredict adds the BatchPredictor to predict.go: many samples at once through the matrix
+// kernels, a chunk of rows at a time, in buffers allocated once.
+func emitBatchPredict(p *Plan, f *jen.File) {
+	f.Line()
+	f.Comment("PredictChunk is the number of samples a BatchPredictor runs through the layers at once.")
+	f.Const().Id("PredictChunk").Op("=").Lit(predictChunk)
+	f.Line()
+	f.Comment("BatchPredictor predicts many samples at once through the matrix kernels, which is faster per")
+	f.Comment("sample than Predict. Its buffers hold one chunk of hidden activations; it allocates nothing")
+	f.Comment("after NewBatchPredictor. It is not safe for concurrent use: give each goroutine its own.")
+	f.Type().Id("BatchPredictor").StructFunc(func(g *jen.Group) {
+		g.Id("model").Op("*").Id("Model")
+		for _, d := range p.Layers[:len(p.Layers)-1] {
+			g.Id(d.Act).Index(jen.Id("PredictChunk").Op("*").Id(d.UnitsConst)).Float32().
+				Commentf("layer %d's outputs for one chunk", d.Index)
+		}
+	})
+	f.Line()
+	f.Comment("NewBatchPredictor returns a BatchPredictor for m; it reads m's parameters at every call.")
+	f.Func().Id("NewBatchPredictor").Params(jen.Id("m").Op("*").Id("Model")).Op("*").Id("BatchPredictor").Block(
+		jen.Return(jen.Op("&").Id("BatchPredictor").Values(jen.Dict{jen.Id("model"): jen.Id("m")})),
+	)
+	f.Line()
+	f.Comment("Predict sets y to the outputs for the samples of x: x holds n rows of InputSize values and y")
+	f.Comment("receives n rows of OutputSize. It panics unless len(x) is a multiple of InputSize and y has")
+	f.Comment("room for n rows.")
+	f.Func().Params(jen.Id("b").Op("*").Id("BatchPredictor")).Id("Predict").Params(jen.Id("x"), jen.Id("y").Index().Float32()).BlockFunc(func(g *jen.Group) {
+		g.Id("n").Op(":=").Len(jen.Id("x")).Op("/").Id("InputSize")
+		g.If(jen.Len(jen.Id("x")).Op("%").Id("InputSize").Op("!=").Lit(0).Op("||").Len(jen.Id("y")).Op("<").Id("n").Op("*").Id("OutputSize")).Block(
+			jen.Panic(jen.Qual("fmt", "Sprintf").Call(
+				jen.Lit(p.Package+": BatchPredictor.Predict: %d inputs and %d outputs; want rows of %d inputs and room for as many rows of %d outputs"),
+				jen.Len(jen.Id("x")), jen.Len(jen.Id("y")), jen.Id("InputSize"), jen.Id("OutputSize"))),
+		)
+		g.For(jen.Id("i").Op(":=").Lit(0), jen.Id("i").Op("<").Id("n"), jen.Id("i").Op("+=").Id("PredictChunk")).BlockFunc(func(g *jen.Group) {
+			g.Id("rows").Op(":=").Min(jen.Id("PredictChunk"), jen.Id("n").Op("-").Id("i"))
+			model := func() *jen.Statement { return jen.Id("b").Dot("model") }
+			in := jen.Id("x").Index(jen.Id("i").Op("*").Id("InputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("InputSize"))
+			for k, d := range p.Layers {
+				out := jen.Id("y").Index(jen.Id("i").Op("*").Id("OutputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("OutputSize"))
+				if k < len(p.Layers)-1 {
+					out = jen.Id("b").Dot(d.Act).Index(jen.Empty(), jen.Id("rows").Op("*").Id(d.UnitsConst))
+				}
+				for _, c := range d.forward(out, in, jen.Id("rows"), model) {
+					g.Add(c)
+				}
+				in = out
+			}
+		})
+	})
 }

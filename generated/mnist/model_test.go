@@ -3,6 +3,7 @@
 package mnist
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -48,6 +49,38 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 	}
 }
 
+// TestBatchPredictorMatchesPredict checks the batch path (matrix kernels, chunks of rows) against
+// one-sample predictions on a number of samples that is not a multiple of PredictChunk. The two
+// sum the same products in different orders in float32, so they agree to rounding: 1e-4 is well
+// above that for outputs of order 1 and far below any real disagreement.
+func TestBatchPredictorMatchesPredict(t *testing.T) {
+	var m Model
+	m.Init(4)
+	const n = PredictChunk + 3
+	r := rand.New(rand.NewPCG(5, 6))
+	x := make([]float32, n*InputSize)
+	for i := range x {
+		x[i] = r.Float32()
+	}
+	y := make([]float32, n*OutputSize)
+	for i := range y {
+		y[i] = float32(math.NaN())
+	}
+	bp := NewBatchPredictor(&m)
+	bp.Predict(x, y)
+	for i := 0; i < n; i++ {
+		want := m.Predict((*[InputSize]float32)(x[i*InputSize : (i+1)*InputSize]))
+		for j, w := range want {
+			if got := y[i*OutputSize+j]; !(math.Abs(float64(got-w)) <= 1e-4*(1+math.Abs(float64(w)))) {
+				t.Fatalf("sample %d output %d: batch %v, one at a time %v", i, j, got, w)
+			}
+		}
+	}
+	if a := testing.AllocsPerRun(5, func() { bp.Predict(x, y) }); a != 0 {
+		t.Errorf("BatchPredictor.Predict allocates %v times per call, want 0", a)
+	}
+}
+
 // BenchmarkPredict measures one prediction.
 func BenchmarkPredict(b *testing.B) {
 	var m Model
@@ -74,4 +107,23 @@ func BenchmarkTrainStep(b *testing.B) {
 		tr.TrainBatch(x, y, BatchSize)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/BatchSize, "ns/sample")
+}
+
+// BenchmarkPredictBatch measures 10,000 predictions in one BatchPredictor call.
+func BenchmarkPredictBatch(b *testing.B) {
+	var m Model
+	m.Init(1)
+	const n = 10000
+	r := rand.New(rand.NewPCG(7, 8))
+	x := make([]float32, n*InputSize)
+	for i := range x {
+		x[i] = r.Float32()
+	}
+	y := make([]float32, n*OutputSize)
+	bp := NewBatchPredictor(&m)
+	b.ReportAllocs()
+	for b.Loop() {
+		bp.Predict(x, y)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/sample")
 }

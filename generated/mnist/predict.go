@@ -2,7 +2,10 @@
 
 package mnist
 
-import "github.com/nngen/nngen/asm"
+import (
+	"fmt"
+	"github.com/nngen/nngen/asm"
+)
 
 // Predict returns the network's output for one sample x (for a softmax output, the class
 // probabilities). It allocates nothing and does not modify m, so it is safe for concurrent use.
@@ -12,4 +15,36 @@ func (m *Model) Predict(x *[InputSize]float32) (y [OutputSize]float32) {
 	asm.MatMulBias(y[:], act1[:], m.Dense2Kernel[:], m.Dense2Bias[:], 1, Dense2Units, Dense1Units)
 	asm.Softmax(y[:], 1, Dense2Units)
 	return
+}
+
+// PredictChunk is the number of samples a BatchPredictor runs through the layers at once.
+const PredictChunk = 128
+
+// BatchPredictor predicts many samples at once through the matrix kernels, which is faster per
+// sample than Predict. Its buffers hold one chunk of hidden activations; it allocates nothing
+// after NewBatchPredictor. It is not safe for concurrent use: give each goroutine its own.
+type BatchPredictor struct {
+	model *Model
+	act1  [PredictChunk * Dense1Units]float32 // layer 1's outputs for one chunk
+}
+
+// NewBatchPredictor returns a BatchPredictor for m; it reads m's parameters at every call.
+func NewBatchPredictor(m *Model) *BatchPredictor {
+	return &BatchPredictor{model: m}
+}
+
+// Predict sets y to the outputs for the samples of x: x holds n rows of InputSize values and y
+// receives n rows of OutputSize. It panics unless len(x) is a multiple of InputSize and y has
+// room for n rows.
+func (b *BatchPredictor) Predict(x, y []float32) {
+	n := len(x) / InputSize
+	if len(x)%InputSize != 0 || len(y) < n*OutputSize {
+		panic(fmt.Sprintf("mnist: BatchPredictor.Predict: %d inputs and %d outputs; want rows of %d inputs and room for as many rows of %d outputs", len(x), len(y), InputSize, OutputSize))
+	}
+	for i := 0; i < n; i += PredictChunk {
+		rows := min(PredictChunk, n-i)
+		asm.MatMulBiasReLU(b.act1[:rows*Dense1Units], x[i*InputSize:(i+rows)*InputSize], b.model.Dense1Kernel[:], b.model.Dense1Bias[:], rows, Dense1Units, InputSize)
+		asm.MatMulBias(y[i*OutputSize:(i+rows)*OutputSize], b.act1[:rows*Dense1Units], b.model.Dense2Kernel[:], b.model.Dense2Bias[:], rows, Dense2Units, Dense1Units)
+		asm.Softmax(y[i*OutputSize:(i+rows)*OutputSize], rows, Dense2Units)
+	}
 }
