@@ -7,26 +7,32 @@ package codegen_test
 // error analysis (Higham, "Accuracy and Stability of Numerical Algorithms", ch. 3), in two parts,
 // both in units of u:
 //
-//   - R, random rounding error, under the probabilistic model of Higham and Mary ("A new approach
-//     to probabilistic rounding error analysis", SIAM J. Sci. Comput. 2019): every float32
-//     operation perturbs its result by at most u·|result|, independently and with mean zero.
-//     Independent errors add in quadrature, so R is a root-sum-square: a sum of k terms, in any
-//     order (SIMD kernels, FMA), contributes at most √k·Σ|terms|, and errors already in the
-//     operands are carried by the derivative, in quadrature too. By Hoeffding's inequality a sum
-//     of such errors exceeds λ·R with probability below 2·exp(−λ²/2) ≈ 4e-22 for λ = 10.
-//   - S, systematic error, added linearly, for what is not random: the float32 rounding of the
-//     constants (lr, β1, β2, ε, momentum: 1 − β has a relative error of β/(1 − β) ulps, 1000 for
-//     β2 = 0.999, which Keras, computing in float32, shares), the error of exp, log, tanh, sqrt
-//     and pow (any float32 implementation within cFn ulps; sigmoid and tanh, whose values lie in
-//     (−1, 1), within cFn ulps of 1, which admits the exp-based formulas with their cancellation
-//     near 0), and the kinks below.
+//   - R, random error, under the probabilistic model of Higham and Mary ("A new approach to
+//     probabilistic rounding error analysis", SIAM J. Sci. Comput. 2019): every float32 operation
+//     perturbs its result by at most u·|result|, independently and with mean zero. Independent
+//     errors add in quadrature, so R is a root-sum-square: a sum of k terms, in any order (SIMD
+//     kernels, FMA), contributes at most √k·Σ|terms|, and errors already in the operands are
+//     carried by the derivative, in quadrature too. By Hoeffding's inequality a sum of such errors
+//     exceeds λ·R with probability below 2·exp(−λ²/2) ≈ 4e-22 for λ = 10. exp, log, sigmoid,
+//     tanh and sqrt count here too, as any float32 implementation within cFn ulps (tanh also 2
+//     ulps of 1, for the exp-based forms' cancellation near 0): their errors change sign from one
+//     argument to the next, and even a bias shared by all k terms of a sum, √k times the
+//     quadrature estimate, stays within λ·R for sums of up to λ² = 100 terms (a layer's units,
+//     a batch's rows).
+//   - S, systematic error, added linearly, for what every element shares: the float32 rounding
+//     of the constants (lr, β1, β2, ε, momentum; 1 − β then has a relative error of β/(1 − β)
+//     ulps, 1000 for β2 = 0.999, which Keras, computing in float32, shares), Adam's step size
+//     (pow), and the kinks below. An Adam update whose gradient's sign float32 cannot settle may
+//     differ by up to twice the largest possible step, ±lr or so, in Keras too: stepBounds caps
+//     it there.
 //
-// A value passes when |got − want| <= u·(λ·R + S) (plus a denormal floor). A wrong formula, a
-// missing 1/n, a wrong row count, Adam's ε or bias correction misplaced, change results by far
-// more. (Worst-case bounds, with k·Σ|terms| per sum and linear carrying, are rigorous but compound
-// to 1e3–1e4 times the real error over a few layers; Adam, which normalises every gradient by its
-// own size, then turns them into an uncertain sign for most small gradients, and the test would
-// check little.)
+// A value passes when |got − want| <= u·(λ·R + S) (plus a denormal floor). Against the generated
+// code the largest |got − want| seen is about a tenth of that; the bugs a generator is likely to
+// make (a wrong formula, a missing 1/n, a wrong row count, Adam's ε or bias correction misplaced,
+// a learning rate off by 1%, gradients off by 0.1%) exceed it by far (TestParityDetectsBugs).
+// Worst-case bounds (k·Σ|terms| per sum, linear carrying) would be rigorous, but they compound to
+// 1e3–1e4 times the real error over a few layers; Adam, which divides every gradient by its own
+// size, then turns most small gradients into an uncertain sign, and the test would check little.
 //
 // Kinks: relu at 0, the cross-entropy clip at 1e-7 and 1 − 1e-7, ties in an argmax. A relu input
 // within tolerance of 0 may land on either side in float32; the bounds then allow both branches
