@@ -9,7 +9,8 @@
 //
 // Registers: DI p, SI g, R8 m or vel, R9 v; CX elements left; AX byte offset.
 
-// TAILMASK sets K1 to the first min(CX, 16) lanes; it clobbers DX and BX.
+// TAILMASK sets K1 to the first min(CX, 16) lanes; it clobbers DX and BX. The loops keep K1
+// all ones until fewer than 16 elements are left.
 #define TAILMASK \
 	MOVQ CX, BX; MOVQ $16, DX; CMPQ BX, DX; CMOVQGT DX, BX; \
 	MOVQ CX, DX; MOVQ $16, CX; SUBQ BX, CX; MOVL $0xffff, BX; SHRL CX, BX; MOVQ DX, CX; \
@@ -27,9 +28,15 @@ TEXT ·adamAVX512(SB), NOSPLIT, $0-56
 	VBROADCASTSS c2+48(FP), Z22
 	VBROADCASTSS eps+52(FP), Z23
 	XORQ         AX, AX
+	MOVL         $0xffff, DX
+	KMOVW        DX, K1
 
 adam512:
+	CMPQ CX, $16
+	JGE  adam512full
 	TAILMASK
+
+adam512full:
 	VMOVUPS.Z (SI)(AX*1), K1, Z0
 	VMOVUPS.Z (R8)(AX*1), K1, Z1
 	VMOVUPS.Z (R9)(AX*1), K1, Z2
@@ -101,9 +108,15 @@ TEXT ·sgdAVX512(SB), NOSPLIT, $0-28
 	MOVQ         n+16(FP), CX
 	VBROADCASTSS lr+24(FP), Z20
 	XORQ         AX, AX
+	MOVL         $0xffff, DX
+	KMOVW        DX, K1
 
 sgd512:
+	CMPQ CX, $16
+	JGE  sgd512full
 	TAILMASK
+
+sgd512full:
 	VMOVUPS.Z (SI)(AX*1), K1, Z0
 	VMOVUPS.Z (DI)(AX*1), K1, Z1
 	VMULPS    Z20, Z0, Z0         // lr·g
@@ -145,9 +158,15 @@ TEXT ·momentumAVX512(SB), NOSPLIT, $0-48
 	VBROADCASTSS mom+36(FP), Z21
 	MOVQ         nesterov+40(FP), R9
 	XORQ         AX, AX
+	MOVL         $0xffff, DX
+	KMOVW        DX, K1
 
 mom512:
+	CMPQ CX, $16
+	JGE  mom512full
 	TAILMASK
+
+mom512full:
 	VMOVUPS.Z (SI)(AX*1), K1, Z0
 	VMOVUPS.Z (R8)(AX*1), K1, Z1
 	VMOVUPS.Z (DI)(AX*1), K1, Z2
