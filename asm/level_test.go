@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -76,3 +77,9 @@ func TestNoAllocs(t *testing.T) {
 }
 
 var sink float32
+
+// envFree reports whether NNGEN_CPU is unset, so that init chose the best level.
+func envFree() bool {
+	_, set := os.LookupEnv("NNGEN_CPU")
+	return !set
+}
