@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -342,10 +343,8 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	rep := &parityReport{counts: map[string]int{}, worst: map[string]float64{}}
 	ref := c.reference(c.anchorOn(got))
 	net := c.Net
-	if len(got.Errors) > 0 {
-		for _, e := range got.Errors {
-			rep.addf("%s", e)
-		}
+	for _, e := range got.Errors {
+		rep.addf("%s", e)
 	}
 	// Constants.
 	wantConsts := map[string]int{"InputSize": net.In, "OutputSize": net.OutSize(), "BatchSize": c.Model.Fit.BatchSize}
@@ -357,7 +356,7 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	for l, ly := range net.Layers {
 		wantConsts[fmt.Sprintf("Dense%dUnits", l+1)] = ly.Out
 	}
-	for _, k := range slices.Sorted(mapKeys(wantConsts)) {
+	for _, k := range slices.Sorted(maps.Keys(wantConsts)) {
 		if g, ok := got.Consts[k]; got.Consts != nil && (!ok || g != wantConsts[k]) {
 			rep.addf("constant %s = %d, want %d", k, g, wantConsts[k])
 		}
@@ -380,8 +379,11 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	}
 	checkNames("Tensors()", got.Tensors)
 	checkNames("GradTensors()", got.GradTensors)
-	if len(got.Errors) > 0 && len(got.Steps) < len(c.Batches) {
-		return rep // the harness stopped early; what it has is compared no further
+	if len(got.Steps) < len(c.Batches) {
+		if len(got.Errors) == 0 {
+			rep.addf("the harness reported %d steps, want %d", len(got.Steps), len(c.Batches))
+		}
+		return rep // the harness stopped early (an error above says why); compare no further
 	}
 
 	k := net.OutSize()
@@ -433,16 +435,6 @@ func tensorIndex(shape []int) func(int) string {
 		return func(i int) string { return fmt.Sprintf("[%d][%d]", i/shape[1], i%shape[1]) }
 	}
 	return func(i int) string { return fmt.Sprintf("[%d]", i) }
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // describe summarises a case's spec for messages.
@@ -601,7 +593,7 @@ func TestParity(t *testing.T) {
 			}
 		}
 		var ws []string
-		for _, q := range slices.Sorted(mapKeys(worst)) {
+		for _, q := range slices.Sorted(maps.Keys(worst)) {
 			ws = append(ws, fmt.Sprintf("%s %.3g", q, worst[q]))
 		}
 		t.Logf("%s: ran in %v; largest |got − want| as a fraction of its tolerance: %s",
