@@ -51,6 +51,8 @@ func ColSum(dst, a []float32, m, n int) {
 //	m += (g - m)·(1 - beta1);  v += (g² - v)·(1 - beta2);  p -= alpha·m / (√v + epsilon)
 //
 // where alpha is the bias-corrected step lr·√(1-beta2^t)/(1-beta1^t), computed by the caller.
+// Moments that would be denormal are flushed to zero, as TensorFlow's CPU kernels do: it changes
+// no parameter (√v below 1e-19 is far under epsilon) and keeps every level fast.
 func Adam(p, g, m, v []float32, alpha, beta1, beta2, epsilon float32) {
 	checkLen("g", g, len(p))
 	checkLen("m", m, len(p))
@@ -68,6 +70,8 @@ func SGD(p, g []float32, lr float32) {
 //
 //	vel = momentum·vel - lr·g;  p += vel                      (nesterov false)
 //	vel = momentum·vel - lr·g;  p += momentum·vel - lr·g      (nesterov true)
+//
+// A velocity that would be denormal is flushed to zero, as in Adam.
 func Momentum(p, g, vel []float32, lr, momentum float32, nesterov bool) {
 	checkLen("g", g, len(p))
 	checkLen("vel", vel, len(p))

@@ -16,8 +16,19 @@
 	MOVQ CX, DX; MOVQ $16, CX; SUBQ BX, CX; MOVL $0xffff, BX; SHRL CX, BX; MOVQ DX, CX; \
 	KMOVW BX, K1
 
+// FTZ_ON saves MXCSR in the frame and sets flush-to-zero and denormals-are-zero (bits 15 and 6),
+// as TensorFlow does on CPU: optimiser state that decays geometrically (Adam's moments, the
+// momentum velocity of parameters whose gradient is zero, such as MNIST's border pixels) would
+// otherwise become denormal, and every operation on a denormal costs a microcode assist of about
+// a hundred cycles. Measured on 50,890 parameters with zero gradients: 353 µs per Adam update
+// without it, 22 µs with normal values. FTZ_OFF restores the caller's MXCSR. It clobbers BX.
+#define FTZ_ON \
+	STMXCSR mxcsr-8(SP); MOVL mxcsr-8(SP), BX; ORL $0x8040, BX; MOVL BX, ftz-4(SP); LDMXCSR ftz-4(SP)
+#define FTZ_OFF LDMXCSR mxcsr-8(SP)
+
 // func adamAVX512(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
-TEXT ·adamAVX512(SB), NOSPLIT, $0-56
+TEXT ·adamAVX512(SB), NOSPLIT, $8-56
+	FTZ_ON
 	MOVQ         p+0(FP), DI
 	MOVQ         grad+8(FP), SI
 	MOVQ         m+16(FP), R8
@@ -59,11 +70,13 @@ adam512full:
 	ADDQ      $64, AX
 	SUBQ      $16, CX
 	JG        adam512
+	FTZ_OFF
 	VZEROUPPER
 	RET
 
 // func adamAVX2(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
-TEXT ·adamAVX2(SB), NOSPLIT, $0-56
+TEXT ·adamAVX2(SB), NOSPLIT, $8-56
+	FTZ_ON
 	MOVQ         p+0(FP), DI
 	MOVQ         grad+8(FP), SI
 	MOVQ         m+16(FP), R8
@@ -98,6 +111,7 @@ adam256:
 	ADDQ    $32, AX
 	SUBQ    $8, CX
 	JG      adam256
+	FTZ_OFF
 	VZEROUPPER
 	RET
 
@@ -149,7 +163,8 @@ sgd256:
 	RET
 
 // func momentumAVX512(p, grad, vel *float32, n int, lr, mom float32, nesterov int)
-TEXT ·momentumAVX512(SB), NOSPLIT, $0-48
+TEXT ·momentumAVX512(SB), NOSPLIT, $8-48
+	FTZ_ON
 	MOVQ         p+0(FP), DI
 	MOVQ         grad+8(FP), SI
 	MOVQ         vel+16(FP), R8
@@ -189,11 +204,13 @@ store512:
 	ADDQ    $64, AX
 	SUBQ    $16, CX
 	JG      mom512
+	FTZ_OFF
 	VZEROUPPER
 	RET
 
 // func momentumAVX2(p, grad, vel *float32, n int, lr, mom float32, nesterov int)
-TEXT ·momentumAVX2(SB), NOSPLIT, $0-48
+TEXT ·momentumAVX2(SB), NOSPLIT, $8-48
+	FTZ_ON
 	MOVQ         p+0(FP), DI
 	MOVQ         grad+8(FP), SI
 	MOVQ         vel+16(FP), R8
@@ -226,5 +243,6 @@ store256:
 	ADDQ    $32, AX
 	SUBQ    $8, CX
 	JG      mom256
+	FTZ_OFF
 	VZEROUPPER
 	RET
