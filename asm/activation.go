@@ -15,14 +15,11 @@ func ReLU(x []float32) {
 	}
 }
 
-// ReLUBackward sets d[i] = 0 where a[i] <= 0: the derivative of ReLU from its output.
+// ReLUBackward sets d[i] = 0 where a[i] <= 0: the derivative of ReLU from its output. Both
+// zeros count as zero; where a[i] is NaN (NaN <= 0 is false), d[i] is kept.
 func ReLUBackward(d, a []float32) {
 	checkLen("a", a, len(d))
-	for i := range d {
-		if a[i] <= 0 {
-			d[i] = 0
-		}
-	}
+	reluBackward(d, a)
 }
 
 // Sigmoid sets x[i] = 1 / (1 + e^-x[i]).

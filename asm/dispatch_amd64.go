@@ -202,3 +202,54 @@ func packT(dst, src []float32, k, w, kw int) {
 		}
 	}
 }
+
+func scaleBytes(dst []float32, src []uint8, divisor float32) {
+	n := len(src)
+	switch level {
+	case levelAVX512:
+		if n > 0 {
+			scaleBytesAVX512(&dst[0], &src[0], n, divisor)
+		}
+		return
+	case levelAVX2:
+		if n8 := n &^ 7; n8 > 0 {
+			scaleBytesAVX2(&dst[0], &src[0], n8, divisor)
+			dst, src = dst[n8:], src[n8:]
+		}
+	}
+	scaleBytesGeneric(dst, src, divisor)
+}
+
+func reluBackward(d, a []float32) {
+	n := len(d)
+	switch level {
+	case levelAVX512:
+		if n > 0 {
+			reluBackwardAVX512(&d[0], &a[0], n)
+		}
+		return
+	case levelAVX2:
+		if n8 := n &^ 7; n8 > 0 {
+			reluBackwardAVX2(&d[0], &a[0], n8)
+			d, a = d[n8:], a[n8:]
+		}
+	}
+	reluBackwardGeneric(d, a)
+}
+
+func addTo(dst, src []float32) {
+	n := len(dst)
+	switch level {
+	case levelAVX512:
+		if n > 0 {
+			addToAVX512(&dst[0], &src[0], n)
+		}
+		return
+	case levelAVX2:
+		if n8 := n &^ 7; n8 > 0 {
+			addToAVX2(&dst[0], &src[0], n8)
+			dst, src = dst[n8:], src[n8:]
+		}
+	}
+	addToGeneric(dst, src)
+}

@@ -24,3 +24,9 @@ func sgdUpdate(p, g []float32, lr float32) { sgdGeneric(p, g, lr) }
 func momentumUpdate(p, g, vel []float32, lr, mom float32, nesterov bool) {
 	momentumGeneric(p, g, vel, lr, mom, nesterov)
 }
+
+func scaleBytes(dst []float32, src []uint8, divisor float32) { scaleBytesGeneric(dst, src, divisor) }
+
+func reluBackward(d, a []float32) { reluBackwardGeneric(d, a) }
+
+func addTo(dst, src []float32) { addToGeneric(dst, src) }

@@ -78,6 +78,21 @@ func Momentum(p, g, vel []float32, lr, momentum float32, nesterov bool) {
 	momentumUpdate(p, g, vel, lr, momentum, nesterov)
 }
 
+// ScaleBytes sets dst[i] = float32(src[i]) / divisor for every element of src: bytes to
+// features, as Keras' x.astype('float32') / 255. Each result is the correctly rounded quotient,
+// bit for bit the Go expression's, for any divisor. dst must be at least as long as src.
+func ScaleBytes(dst []float32, src []uint8, divisor float32) {
+	checkLen("dst", dst, len(src))
+	scaleBytes(dst, src, divisor)
+}
+
+// AddTo sets dst[i] += src[i] for every element of dst: it sums partial gradients. src must be
+// at least as long as dst.
+func AddTo(dst, src []float32) {
+	checkLen("src", src, len(dst))
+	addTo(dst, src)
+}
+
 func checkMatMul(c, a, b []float32, m, n, k int) {
 	checkLen("C", c, m*n)
 	checkLen("A", a, m*k)

@@ -118,3 +118,29 @@ func flushDenormal(x float32) float32 {
 	}
 	return x
 }
+
+// scaleBytesGeneric is the reference for ScaleBytes: a correctly rounded float32 division.
+func scaleBytesGeneric(dst []float32, src []uint8, divisor float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float32(v) / divisor
+	}
+}
+
+// reluBackwardGeneric is the reference for ReLUBackward.
+func reluBackwardGeneric(d, a []float32) {
+	a = a[:len(d)]
+	for i := range d {
+		if a[i] <= 0 {
+			d[i] = 0
+		}
+	}
+}
+
+// addToGeneric is the reference for AddTo.
+func addToGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
+	}
+}

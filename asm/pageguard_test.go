@@ -79,3 +79,30 @@ func TestPageGuards(t *testing.T) {
 		}
 	})
 }
+
+// TestElementwisePageGuards runs ScaleBytes, ReLUBackward and AddTo with every operand against
+// an inaccessible page, at both ends.
+func TestElementwisePageGuards(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	forLevels(t, func(string) {
+		for _, atEnd := range []bool{true, false} {
+			for n := 1; n <= 70; n++ {
+				// n bytes against the border: the float32 buffer holds them, shifted to the end.
+				words := pageGuarded(t, (n+3)/4, atEnd)
+				bytes := unsafe.Slice((*uint8)(unsafe.Pointer(&words[0])), len(words)*4)
+				if atEnd {
+					bytes = bytes[len(bytes)-n:]
+				} else {
+					bytes = bytes[:n]
+				}
+				for i := range bytes {
+					bytes[i] = uint8(r.Uint32())
+				}
+				ScaleBytes(pageGuarded(t, n, atEnd), bytes, 255)
+				d, a := fillRand(r, pageGuarded(t, n, atEnd)), fillRand(r, pageGuarded(t, n, atEnd))
+				ReLUBackward(d, a)
+				AddTo(d, a)
+			}
+		}
+	})
+}

@@ -81,3 +81,33 @@ func packTAVX2(dst, src *float32, k, w, kw int)
 //
 //go:noescape
 func colSumAVX2(dst, a *float32, m, n int)
+
+// scaleBytesAVX512 sets dst[i] = float32(src[i]) / divisor for i < n.
+//
+//go:noescape
+func scaleBytesAVX512(dst *float32, src *uint8, n int, divisor float32)
+
+// scaleBytesAVX2 is scaleBytesAVX512 for n a multiple of 8.
+//
+//go:noescape
+func scaleBytesAVX2(dst *float32, src *uint8, n int, divisor float32)
+
+// reluBackwardAVX512 sets d[i] = 0 where a[i] <= 0, for i < n.
+//
+//go:noescape
+func reluBackwardAVX512(d, a *float32, n int)
+
+// reluBackwardAVX2 is reluBackwardAVX512 for n a multiple of 8.
+//
+//go:noescape
+func reluBackwardAVX2(d, a *float32, n int)
+
+// addToAVX512 sets dst[i] += src[i] for i < n.
+//
+//go:noescape
+func addToAVX512(dst, src *float32, n int)
+
+// addToAVX2 is addToAVX512 for n a multiple of 8.
+//
+//go:noescape
+func addToAVX2(dst, src *float32, n int)

