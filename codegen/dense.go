@@ -55,10 +55,10 @@ func (d *Dense) activationBackward(delta, act, rows jen.Code) []jen.Code {
 }
 
 // backward emits the gradients of layer d from its delta (the loss gradient with respect to its
-// pre-activations, rows×Out): the kernel gradient inᵀ·delta, the bias gradient (column sums), and,
-// when prev is not nil, the previous layer's delta: (delta·Kernelᵀ) ⊙ prev's activation derivative.
-func (d *Dense) backward(in, delta, rows jen.Code, prev *Dense, prevDelta, prevAct jen.Code) []jen.Code {
-	grad := jen.Id("t").Dot("grad")
+// pre-activations, rows×Out) into the Model named by grad: the kernel gradient inᵀ·delta, the bias
+// gradient (column sums), and, when prev is not nil, the previous layer's delta:
+// (delta·Kernelᵀ) ⊙ prev's activation derivative.
+func (d *Dense) backward(grad *jen.Statement, in, delta, rows jen.Code, prev *Dense, prevDelta, prevAct jen.Code) []jen.Code {
 	code := []jen.Code{
 		jen.Qual(asmPath, "MatMulTransA").Call(grad.Clone().Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), in, delta,
 			jen.Id(d.InConst), jen.Id(d.UnitsConst), rows),

@@ -19,31 +19,34 @@ func optimizerCopies(o spec.Optimizer) int {
 	return 0
 }
 
-// emitOptimizer writes optimizer.go: the optimiser's settings as constants, its state, and
-// Trainer.Apply, one update of every parameter array through the asm kernels.
+// emitOptimizer writes optimizer.go: the optimiser's settings as constants, its state, and the
+// update of every parameter array through the asm kernels: whole arrays on one core, or one share
+// of each array per part when a two-core Trainer splits the update.
 func emitOptimizer(p *Plan) (*jen.File, error) {
 	f := newFile(p, p.Package)
 	o := p.Optimizer
+	par := p.parallel()
 	var consts []jen.Code
 	add := func(name, doc string, v any) {
 		consts = append(consts, jen.Comment(name+" "+doc), jen.Id(name).Op("=").Lit(v))
 	}
-	var state []jen.Code
-	var body []jen.Code
-	tensors := func(each func(field string) jen.Code) {
-		for _, d := range p.Layers {
-			body = append(body, each(d.Kernel))
-			if d.UseBias {
-				body = append(body, each(d.Bias))
-			}
+	// field names the parameter array being updated; the expressions below are of its share.
+	span := func(base *jen.Statement, field string) jen.Code {
+		if par {
+			return base.Dot(field).Index(jen.Id("lo"), jen.Id("hi"))
 		}
-	}
-	arr := func(base *jen.Statement, field string) jen.Code {
 		return base.Dot(field).Index(jen.Empty(), jen.Empty())
 	}
-	param := func(field string) jen.Code { return arr(jen.Id("t").Dot("model"), field) }
-	grad := func(field string) jen.Code { return arr(jen.Id("t").Dot("grad"), field) }
-
+	t := func(names ...string) *jen.Statement {
+		s := jen.Id("t")
+		for _, n := range names {
+			s = s.Dot(n)
+		}
+		return s
+	}
+	var state []jen.Code
+	var start []jen.Code
+	var kernel func(field string) jen.Code
 	switch {
 	case o.Type == "adam":
 		f.Comment("Optimiser: Adam as Keras implements it (amsgrad off), with these settings from the spec.")
@@ -53,38 +56,39 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 		add("Epsilon", "keeps the update finite where the second moment is zero (Keras: 1e-7).", o.Epsilon)
 		state = []jen.Code{
 			jen.Id("steps").Int().Comment("updates applied so far"),
+			jen.Id("alpha").Float32().Comment("the step size of the current update, bias corrections folded in"),
 			jen.Id("m").Id("Model").Comment("first moments"),
 			jen.Id("v").Id("Model").Comment("second moments"),
 		}
-		body = []jen.Code{
-			jen.Id("t").Dot("opt").Dot("steps").Op("++"),
-			jen.Id("s").Op(":=").Float64().Call(jen.Id("t").Dot("opt").Dot("steps")),
+		start = []jen.Code{
+			t("opt", "steps").Op("++"),
+			jen.Id("s").Op(":=").Float64().Call(t("opt", "steps")),
 			jen.Comment("The bias corrections of both moments folded into the step size, as Keras does."),
-			jen.Id("alpha").Op(":=").Float32().Call(jen.Id("LearningRate").Op("*").
+			t("opt", "alpha").Op("=").Float32().Call(jen.Id("LearningRate").Op("*").
 				Qual("math", "Sqrt").Call(jen.Lit(1).Op("-").Qual("math", "Pow").Call(jen.Id("Beta2"), jen.Id("s"))).
 				Op("/").Parens(jen.Lit(1).Op("-").Qual("math", "Pow").Call(jen.Id("Beta1"), jen.Id("s")))),
 		}
-		tensors(func(field string) jen.Code {
-			return jen.Qual(asmPath, "Adam").Call(param(field), grad(field),
-				arr(jen.Id("t").Dot("opt").Dot("m"), field), arr(jen.Id("t").Dot("opt").Dot("v"), field),
-				jen.Id("alpha"), jen.Id("Beta1"), jen.Id("Beta2"), jen.Id("Epsilon"))
-		})
+		kernel = func(field string) jen.Code {
+			return jen.Qual(asmPath, "Adam").Call(span(t("model"), field), span(t("grad"), field),
+				span(t("opt", "m"), field), span(t("opt", "v"), field),
+				t("opt", "alpha"), jen.Id("Beta1"), jen.Id("Beta2"), jen.Id("Epsilon"))
+		}
 	case o.Type == "sgd" && o.Momentum != 0:
 		f.Comment("Optimiser: SGD with momentum as Keras implements it, with these settings from the spec.")
 		add("LearningRate", "is the step size.", o.LearningRate)
 		add("Momentum", "is the decay rate of the velocity.", o.Momentum)
 		add("Nesterov", "says whether the update looks ahead along the velocity.", o.Nesterov)
 		state = []jen.Code{jen.Id("vel").Id("Model").Comment("velocities")}
-		tensors(func(field string) jen.Code {
-			return jen.Qual(asmPath, "Momentum").Call(param(field), grad(field),
-				arr(jen.Id("t").Dot("opt").Dot("vel"), field), jen.Id("LearningRate"), jen.Id("Momentum"), jen.Id("Nesterov"))
-		})
+		kernel = func(field string) jen.Code {
+			return jen.Qual(asmPath, "Momentum").Call(span(t("model"), field), span(t("grad"), field),
+				span(t("opt", "vel"), field), jen.Id("LearningRate"), jen.Id("Momentum"), jen.Id("Nesterov"))
+		}
 	case o.Type == "sgd":
 		f.Comment("Optimiser: plain SGD, with this setting from the spec.")
 		add("LearningRate", "is the step size.", o.LearningRate)
-		tensors(func(field string) jen.Code {
-			return jen.Qual(asmPath, "SGD").Call(param(field), grad(field), jen.Id("LearningRate"))
-		})
+		kernel = func(field string) jen.Code {
+			return jen.Qual(asmPath, "SGD").Call(span(t("model"), field), span(t("grad"), field), jen.Id("LearningRate"))
+		}
 	default:
 		return nil, fmt.Errorf("optimizer %q cannot be generated; want adam or sgd", o.Type)
 	}
@@ -93,7 +97,56 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 	f.Comment("optimizerState is what the optimiser remembers between updates.")
 	f.Type().Id("optimizerState").Struct(state...)
 	f.Line()
-	f.Comment("Apply updates the Model's parameters once from the gradients of the last Gradients call.")
-	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("Apply").Params().Block(body...)
+	f.Comment("startUpdate prepares the optimiser's per-update values; it runs once per update, on one core.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("startUpdate").Params().Block(start...)
+	f.Line()
+
+	var fields []string
+	for _, d := range p.Layers {
+		fields = append(fields, d.Kernel)
+		if d.UseBias {
+			fields = append(fields, d.Bias)
+		}
+	}
+	if !par {
+		f.Comment("update applies the optimiser to every parameter array.")
+		f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("update").Params().BlockFunc(func(g *jen.Group) {
+			for _, field := range fields {
+				g.Add(kernel(field))
+			}
+		})
+		return f, nil
+	}
+	f.Comment("update applies the optimiser to part's share of every parameter array (of parts shares);")
+	f.Comment("with sum it first adds the helper's gradients, grad2, into grad over that share.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("update").Params(jen.List(jen.Id("part"), jen.Id("parts")).Int(), jen.Id("sum").Bool()).BlockFunc(func(g *jen.Group) {
+		for _, field := range fields {
+			g.BlockFunc(func(g *jen.Group) {
+				g.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Len(t("model", field)), jen.Id("part"), jen.Id("parts"))
+				g.If(jen.Id("sum")).Block(jen.Qual(asmPath, "AddTo").Call(span(t("grad"), field), span(t("grad2"), field)))
+				g.Add(kernel(field))
+			})
+		}
+	})
+	f.Line()
+	f.Comment("sumGradients adds grad2 into grad over part's share of every parameter array.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("sumGradients").Params(jen.List(jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
+		for _, field := range fields {
+			g.BlockFunc(func(g *jen.Group) {
+				g.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Len(t("model", field)), jen.Id("part"), jen.Id("parts"))
+				g.Qual(asmPath, "AddTo").Call(span(t("grad"), field), span(t("grad2"), field))
+			})
+		}
+	})
+	f.Line()
+	f.Comment("share returns the range of part's share of n elements split into parts shares, cut on")
+	f.Comment("multiples of 16 elements so that each share starts on a whole vector.")
+	f.Func().Id("share").Params(jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).Params(jen.List(jen.Id("lo"), jen.Id("hi")).Int()).Block(
+		jen.Id("per").Op(":=").Parens(jen.Id("n").Op("/").Id("parts").Op("+").Lit(15)).Op("&^").Lit(15),
+		jen.Id("lo").Op("=").Min(jen.Id("part").Op("*").Id("per"), jen.Id("n")),
+		jen.Id("hi").Op("=").Min(jen.Id("lo").Op("+").Id("per"), jen.Id("n")),
+		jen.If(jen.Id("part").Op("==").Id("parts").Op("-").Lit(1)).Block(jen.Id("hi").Op("=").Id("n")),
+		jen.Return(),
+	)
 	return f, nil
 }

@@ -13,7 +13,7 @@ var testTemplates = []struct{ template, path string }{
 }
 
 // emitTests writes the generated package's tests from their templates. Only the plan's checked
-// package name and sanitised spec path reach the template.
+// package name, sanitised spec path and whether it has two-core steps reach the template.
 func emitTests(p *Plan) ([]File, error) {
 	var files []File
 	for _, t := range testTemplates {
@@ -22,7 +22,11 @@ func emitTests(p *Plan) ([]File, error) {
 			return nil, err
 		}
 		var buf bytes.Buffer
-		if err := tmpl.Execute(&buf, struct{ Package, SpecPath string }{p.Package, p.SpecPath}); err != nil {
+		data := struct {
+			Package, SpecPath string
+			Parallel          bool
+		}{p.Package, p.SpecPath, p.parallel()}
+		if err := tmpl.Execute(&buf, data); err != nil {
 			return nil, err
 		}
 		src, err := formatSource(buf.Bytes())

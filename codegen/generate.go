@@ -24,6 +24,7 @@ const (
 	initializerPath = ModulePath + "/runtime/initializer"
 	cliPath         = ModulePath + "/runtime/cli"
 	fitPath         = ModulePath + "/runtime/fit"
+	parallelPath    = ModulePath + "/runtime/parallel"
 	datasetPath     = ModulePath + "/runtime/dataset"
 )
 
@@ -78,6 +79,7 @@ func newFile(p *Plan, pkg string) *jen.File {
 	f.ImportName(initializerPath, "initializer")
 	f.ImportName(cliPath, "cli")
 	f.ImportName(fitPath, "fit")
+	f.ImportName(parallelPath, "parallel")
 	f.ImportName(datasetPath, "dataset")
 	f.NoFormat = true // render formats below, with line numbers on failure
 	return f

@@ -5,7 +5,10 @@ package mnist
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"github.com/nngen/nngen/runtime/weights"
 )
 
 // randomBatch returns a full batch of inputs in [0, 1) and one-hot targets.
@@ -79,6 +82,52 @@ func TestBatchPredictorMatchesPredict(t *testing.T) {
 	if a := testing.AllocsPerRun(5, func() { bp.Predict(x, y) }); a != 0 {
 		t.Errorf("BatchPredictor.Predict allocates %v times per call, want 0", a)
 	}
+}
+
+// TestTwoCoresMatchOne checks the two-core step against the one-core step: gradients of a full
+// and of a partial batch, then the parameters after several TrainBatch steps (the two-core
+// Trainer alternates both ways while it measures them). They may differ only by float32
+// summation order, so every value must agree to 1e-4 of its tensor's largest magnitude: a lost
+// half, a wrong scale or a skipped share changes many values by far more.
+func TestTwoCoresMatchOne(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var one, two Model
+	one.Init(9)
+	two.Init(9)
+	t1, t2 := NewTrainer(&one), NewTrainer(&two)
+	t1.Close() // one core
+	defer t2.Close()
+	if t2.pair == nil {
+		t.Fatal("NewTrainer with GOMAXPROCS 2 has no helper")
+	}
+	x, y := randomBatch(10)
+	compare := func(what string, a, b []weights.Tensor) {
+		t.Helper()
+		for i := range a {
+			scale := 0.0
+			for _, v := range a[i].Data {
+				scale = math.Max(scale, math.Abs(float64(v)))
+			}
+			for j := range a[i].Data {
+				if d := math.Abs(float64(a[i].Data[j] - b[i].Data[j])); !(d <= 1e-4*scale) {
+					t.Fatalf("%s: %s[%d]: one core %v, two cores %v", what, a[i].Name, j, a[i].Data[j], b[i].Data[j])
+				}
+			}
+		}
+	}
+	for _, n := range []int{BatchSize, ParallelMinRows + 1} {
+		l1, c1 := t1.Gradients(x, y, n)
+		l2, c2 := t2.Gradients(x, y, n)
+		if c1 != c2 || math.Abs(float64(l1-l2)) > 1e-5*math.Abs(float64(l1)) {
+			t.Fatalf("%d rows: one core loss %v, %d correct; two cores %v, %d", n, l1, c1, l2, c2)
+		}
+		compare("gradients", t1.GradTensors(), t2.GradTensors())
+	}
+	for i := 0; i < 40; i++ {
+		t1.TrainBatch(x, y, BatchSize)
+		t2.TrainBatch(x, y, BatchSize)
+	}
+	compare("parameters after 40 steps", one.Tensors(), two.Tensors())
 }
 
 // BenchmarkPredict measures one prediction.

@@ -21,19 +21,81 @@ const (
 
 // optimizerState is what the optimiser remembers between updates.
 type optimizerState struct {
-	steps int   // updates applied so far
-	m     Model // first moments
-	v     Model // second moments
+	steps int     // updates applied so far
+	alpha float32 // the step size of the current update, bias corrections folded in
+	m     Model   // first moments
+	v     Model   // second moments
 }
 
-// Apply updates the Model's parameters once from the gradients of the last Gradients call.
-func (t *Trainer) Apply() {
+// startUpdate prepares the optimiser's per-update values; it runs once per update, on one core.
+func (t *Trainer) startUpdate() {
 	t.opt.steps++
 	s := float64(t.opt.steps)
 	// The bias corrections of both moments folded into the step size, as Keras does.
-	alpha := float32(LearningRate * math.Sqrt(1-math.Pow(Beta2, s)) / (1 - math.Pow(Beta1, s)))
-	asm.Adam(t.model.Dense1Kernel[:], t.grad.Dense1Kernel[:], t.opt.m.Dense1Kernel[:], t.opt.v.Dense1Kernel[:], alpha, Beta1, Beta2, Epsilon)
-	asm.Adam(t.model.Dense1Bias[:], t.grad.Dense1Bias[:], t.opt.m.Dense1Bias[:], t.opt.v.Dense1Bias[:], alpha, Beta1, Beta2, Epsilon)
-	asm.Adam(t.model.Dense2Kernel[:], t.grad.Dense2Kernel[:], t.opt.m.Dense2Kernel[:], t.opt.v.Dense2Kernel[:], alpha, Beta1, Beta2, Epsilon)
-	asm.Adam(t.model.Dense2Bias[:], t.grad.Dense2Bias[:], t.opt.m.Dense2Bias[:], t.opt.v.Dense2Bias[:], alpha, Beta1, Beta2, Epsilon)
+	t.opt.alpha = float32(LearningRate * math.Sqrt(1-math.Pow(Beta2, s)) / (1 - math.Pow(Beta1, s)))
+}
+
+// update applies the optimiser to part's share of every parameter array (of parts shares);
+// with sum it first adds the helper's gradients, grad2, into grad over that share.
+func (t *Trainer) update(part, parts int, sum bool) {
+	{
+		lo, hi := share(len(t.model.Dense1Kernel), part, parts)
+		if sum {
+			asm.AddTo(t.grad.Dense1Kernel[lo:hi], t.grad2.Dense1Kernel[lo:hi])
+		}
+		asm.Adam(t.model.Dense1Kernel[lo:hi], t.grad.Dense1Kernel[lo:hi], t.opt.m.Dense1Kernel[lo:hi], t.opt.v.Dense1Kernel[lo:hi], t.opt.alpha, Beta1, Beta2, Epsilon)
+	}
+	{
+		lo, hi := share(len(t.model.Dense1Bias), part, parts)
+		if sum {
+			asm.AddTo(t.grad.Dense1Bias[lo:hi], t.grad2.Dense1Bias[lo:hi])
+		}
+		asm.Adam(t.model.Dense1Bias[lo:hi], t.grad.Dense1Bias[lo:hi], t.opt.m.Dense1Bias[lo:hi], t.opt.v.Dense1Bias[lo:hi], t.opt.alpha, Beta1, Beta2, Epsilon)
+	}
+	{
+		lo, hi := share(len(t.model.Dense2Kernel), part, parts)
+		if sum {
+			asm.AddTo(t.grad.Dense2Kernel[lo:hi], t.grad2.Dense2Kernel[lo:hi])
+		}
+		asm.Adam(t.model.Dense2Kernel[lo:hi], t.grad.Dense2Kernel[lo:hi], t.opt.m.Dense2Kernel[lo:hi], t.opt.v.Dense2Kernel[lo:hi], t.opt.alpha, Beta1, Beta2, Epsilon)
+	}
+	{
+		lo, hi := share(len(t.model.Dense2Bias), part, parts)
+		if sum {
+			asm.AddTo(t.grad.Dense2Bias[lo:hi], t.grad2.Dense2Bias[lo:hi])
+		}
+		asm.Adam(t.model.Dense2Bias[lo:hi], t.grad.Dense2Bias[lo:hi], t.opt.m.Dense2Bias[lo:hi], t.opt.v.Dense2Bias[lo:hi], t.opt.alpha, Beta1, Beta2, Epsilon)
+	}
+}
+
+// sumGradients adds grad2 into grad over part's share of every parameter array.
+func (t *Trainer) sumGradients(part, parts int) {
+	{
+		lo, hi := share(len(t.model.Dense1Kernel), part, parts)
+		asm.AddTo(t.grad.Dense1Kernel[lo:hi], t.grad2.Dense1Kernel[lo:hi])
+	}
+	{
+		lo, hi := share(len(t.model.Dense1Bias), part, parts)
+		asm.AddTo(t.grad.Dense1Bias[lo:hi], t.grad2.Dense1Bias[lo:hi])
+	}
+	{
+		lo, hi := share(len(t.model.Dense2Kernel), part, parts)
+		asm.AddTo(t.grad.Dense2Kernel[lo:hi], t.grad2.Dense2Kernel[lo:hi])
+	}
+	{
+		lo, hi := share(len(t.model.Dense2Bias), part, parts)
+		asm.AddTo(t.grad.Dense2Bias[lo:hi], t.grad2.Dense2Bias[lo:hi])
+	}
+}
+
+// share returns the range of part's share of n elements split into parts shares, cut on
+// multiples of 16 elements so that each share starts on a whole vector.
+func share(n, part, parts int) (lo, hi int) {
+	per := (n/parts + 15) &^ 15
+	lo = min(part*per, n)
+	hi = min(lo+per, n)
+	if part == parts-1 {
+		hi = n
+	}
+	return
 }

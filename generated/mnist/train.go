@@ -5,7 +5,10 @@ package mnist
 import (
 	"fmt"
 	"github.com/nngen/nngen/asm"
+	"github.com/nngen/nngen/runtime/parallel"
 	"github.com/nngen/nngen/runtime/weights"
+	"runtime"
+	"time"
 )
 
 // Training settings from the spec's fit section, as cmd/train uses them.
@@ -20,6 +23,10 @@ const (
 	Seed uint64 = 42
 )
 
+// ParallelMinRows is the smallest batch a Trainer shares between two cores when GOMAXPROCS > 1;
+// smaller batches, such as a short last batch, run on one.
+const ParallelMinRows = 8
+
 // Trainer trains a Model in batches of up to BatchSize samples. NewTrainer allocates its buffers
 // once; a step allocates nothing. A Trainer is not safe for concurrent use.
 type Trainer struct {
@@ -31,23 +38,99 @@ type Trainer struct {
 	act2   [BatchSize * Dense2Units]float32 // layer 2's outputs
 	delta1 [BatchSize * Dense1Units]float32 // the loss gradient with respect to layer 1's pre-activations
 	delta2 [BatchSize * Dense2Units]float32 // the loss gradient with respect to layer 2's pre-activations
+
+	// Two-core steps; pair is nil when the Trainer runs on one core.
+	pair          *parallel.Pair
+	grad2         Model // the helper's share of the gradients, before they are summed
+	job           job
+	choose        parallel.Chooser // one core or two, for TrainBatch
+	gradientsPart func(int)        // method values, made once so that a step allocates nothing
+	sumPart       func(int)
+	applyPart     func(int)
+	sumApplyPart  func(int)
 }
 
 // TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state and
 // one batch of activations and deltas per layer.
-const TrainerBytes = 3*ModelBytes + 8*BatchSize*Dense1Units + 8*BatchSize*Dense2Units
+const TrainerBytes = 4*ModelBytes + 8*BatchSize*Dense1Units + 8*BatchSize*Dense2Units
 
-// NewTrainer returns a Trainer that updates m.
+// NewTrainer returns a Trainer that updates m. When GOMAXPROCS > 1 it starts a helper goroutine
+// that takes half of every step of at least ParallelMinRows rows; Close stops it.
 func NewTrainer(m *Model) *Trainer {
-	return &Trainer{model: m}
+	t := &Trainer{model: m}
+	if runtime.GOMAXPROCS(0) > 1 {
+		t.pair = parallel.NewPair()
+		t.gradientsPart = t.runGradientsPart
+		t.sumPart = t.runSumPart
+		t.applyPart = t.runApplyPart
+		t.sumApplyPart = t.runSumApplyPart
+	}
+	return t
 }
 
-// forward runs the first n rows of x through every layer into the activation buffers.
-func (t *Trainer) forward(x []float32, n int) {
-	t.n = n
-	asm.MatMulBiasReLU(t.act1[:n*Dense1Units], x[:n*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], n, Dense1Units, InputSize)
-	asm.MatMulBias(t.act2[:n*Dense2Units], t.act1[:n*Dense1Units], t.model.Dense2Kernel[:], t.model.Dense2Bias[:], n, Dense2Units, Dense1Units)
-	asm.Softmax(t.act2[:n*Dense2Units], n, Dense2Units)
+// Close stops the Trainer's helper goroutine, if it has one; the Trainer then runs on one core.
+func (t *Trainer) Close() {
+	if t.pair != nil {
+		t.pair.Close()
+		t.pair = nil
+	}
+}
+
+// job is the batch of a two-core step and what each half found.
+type job struct {
+	x, y    []float32
+	n       int
+	loss    [2]float32 // mean loss of each half's rows
+	correct [2]int
+}
+
+// half returns the rows of the batch that part (0 or 1) works on.
+func (j *job) half(part int) (lo, hi int) {
+	mid := (j.n + 1) / 2
+	if part == 0 {
+		return 0, mid
+	}
+	return mid, j.n
+}
+
+// result is the mean loss over the whole batch and the rows predicted correctly.
+func (j *job) result() (float32, int) {
+	lo, mid := j.half(0)
+	sum := float64(j.loss[0])*float64(mid-lo) + float64(j.loss[1])*float64(j.n-mid)
+	return float32(sum / float64(j.n)), j.correct[0] + j.correct[1]
+}
+
+// forwardRows runs rows lo to hi of x through every layer into the same rows of the activation
+// buffers.
+func (t *Trainer) forwardRows(x []float32, lo, hi int) {
+	rows := hi - lo
+	asm.MatMulBiasReLU(t.act1[lo*Dense1Units:hi*Dense1Units], x[lo*InputSize:hi*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], rows, Dense1Units, InputSize)
+	asm.MatMulBias(t.act2[lo*Dense2Units:hi*Dense2Units], t.act1[lo*Dense1Units:hi*Dense1Units], t.model.Dense2Kernel[:], t.model.Dense2Bias[:], rows, Dense2Units, Dense1Units)
+	asm.Softmax(t.act2[lo*Dense2Units:hi*Dense2Units], rows, Dense2Units)
+}
+
+// gradientsRows runs rows lo to hi of a batch of n rows forward and backward, and sets g to
+// those rows' share of the gradients of the batch's mean loss. It returns the mean loss and the
+// number of correct predictions over rows lo to hi.
+func (t *Trainer) gradientsRows(x, y []float32, lo, hi, n int, g *Model) (loss float32, correct int) {
+	t.forwardRows(x, lo, hi)
+	rows := hi - lo
+	output, target, delta := t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], t.delta2[lo*OutputSize:hi*OutputSize]
+	loss = asm.CrossEntropy(delta, output, target, rows, OutputSize)
+	correct = asm.Correct(output, target, rows, OutputSize)
+	if rows != n {
+		// The loss kernel averaged over these rows; the gradient is of the mean over all n.
+		asm.Scale(delta, float32(rows)/float32(n))
+	}
+	// layer 2
+	asm.MatMulTransA(g.Dense2Kernel[:], t.act1[lo*Dense1Units:hi*Dense1Units], t.delta2[lo*Dense2Units:hi*Dense2Units], Dense1Units, Dense2Units, rows)
+	asm.ColSum(g.Dense2Bias[:], t.delta2[lo*Dense2Units:hi*Dense2Units], rows, Dense2Units)
+	asm.MatMulTransB(t.delta1[lo*Dense1Units:hi*Dense1Units], t.delta2[lo*Dense2Units:hi*Dense2Units], t.model.Dense2Kernel[:], rows, Dense1Units, Dense2Units)
+	asm.ReLUBackward(t.delta1[lo*Dense1Units:hi*Dense1Units], t.act1[lo*Dense1Units:hi*Dense1Units])
+	// layer 1
+	asm.MatMulTransA(g.Dense1Kernel[:], x[lo*InputSize:hi*InputSize], t.delta1[lo*Dense1Units:hi*Dense1Units], InputSize, Dense1Units, rows)
+	asm.ColSum(g.Dense1Bias[:], t.delta1[lo*Dense1Units:hi*Dense1Units], rows, Dense1Units)
+	return
 }
 
 // Gradients runs the first n rows of x forward, and backward against the targets y (n rows of
@@ -56,18 +139,98 @@ func (t *Trainer) forward(x []float32, n int) {
 // 1 <= n <= BatchSize and x and y hold n rows.
 func (t *Trainer) Gradients(x, y []float32, n int) (loss float32, correct int) {
 	checkBatch("Gradients", x, y, n)
-	t.forward(x, n)
-	loss = asm.CrossEntropy(t.delta2[:n*OutputSize], t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize)
-	correct = asm.Correct(t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize)
-	// layer 2
-	asm.MatMulTransA(t.grad.Dense2Kernel[:], t.act1[:n*Dense1Units], t.delta2[:n*Dense2Units], Dense1Units, Dense2Units, n)
-	asm.ColSum(t.grad.Dense2Bias[:], t.delta2[:n*Dense2Units], n, Dense2Units)
-	asm.MatMulTransB(t.delta1[:n*Dense1Units], t.delta2[:n*Dense2Units], t.model.Dense2Kernel[:], n, Dense1Units, Dense2Units)
-	asm.ReLUBackward(t.delta1[:n*Dense1Units], t.act1[:n*Dense1Units])
-	// layer 1
-	asm.MatMulTransA(t.grad.Dense1Kernel[:], x[:n*InputSize], t.delta1[:n*Dense1Units], InputSize, Dense1Units, n)
-	asm.ColSum(t.grad.Dense1Bias[:], t.delta1[:n*Dense1Units], n, Dense1Units)
+	t.n = n
+	if t.pair == nil || n < ParallelMinRows {
+		return t.gradientsRows(x, y, 0, n, n, &t.grad)
+	}
+	t.job = job{
+		n: n,
+		x: x,
+		y: y,
+	}
+	t.pair.Run(t.gradientsPart)
+	t.pair.Run(t.sumPart)
+	return t.job.result()
+}
+
+// Apply updates the Model's parameters once from the gradients of the last Gradients call.
+func (t *Trainer) Apply() {
+	t.startUpdate()
+	if t.pair != nil {
+		t.pair.Run(t.applyPart)
+		return
+	}
+	t.update(0, 1, false)
+}
+
+// TrainBatch runs one training step on the first n rows of x and y: Gradients, then Apply. It
+// returns the batch's mean loss (before the update) and the number of rows predicted correctly.
+func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) {
+	checkBatch("TrainBatch", x, y, n)
+	t.n = n
+	if t.pair == nil || n < ParallelMinRows {
+		return t.trainOneCore(x, y, n)
+	}
+	// Two cores when they have lately been faster than one: the second core may be busy.
+	way, start := t.choose.Next(), time.Now()
+	if way == 0 {
+		loss, correct = t.trainOneCore(x, y, n)
+	} else {
+		t.job = job{
+			n: n,
+			x: x,
+			y: y,
+		}
+		t.pair.Run(t.gradientsPart)
+		t.startUpdate()
+		// Summing the halves' gradients and updating run in one pass over each share of the parameters.
+		t.pair.Run(t.sumApplyPart)
+		loss, correct = t.job.result()
+	}
+	t.choose.Done(way, start)
 	return
+}
+
+// EvalBatch runs the first n rows of x forward only and returns their mean loss against y and
+// the number of rows predicted correctly.
+func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int) {
+	checkBatch("EvalBatch", x, y, n)
+	t.n = n
+	t.forwardRows(x, 0, n)
+	return asm.CrossEntropy(nil, t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize), asm.Correct(t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize)
+}
+
+// trainOneCore is TrainBatch on the calling goroutine alone.
+func (t *Trainer) trainOneCore(x, y []float32, n int) (loss float32, correct int) {
+	loss, correct = t.gradientsRows(x, y, 0, n, n, &t.grad)
+	t.startUpdate()
+	t.update(0, 1, false)
+	return
+}
+
+// runGradientsPart computes one half of the batch's gradients: part 0 into grad, part 1 into grad2.
+func (t *Trainer) runGradientsPart(part int) {
+	lo, hi := t.job.half(part)
+	g := &t.grad
+	if part == 1 {
+		g = &t.grad2
+	}
+	t.job.loss[part], t.job.correct[part] = t.gradientsRows(t.job.x, t.job.y, lo, hi, t.job.n, g)
+}
+
+// runSumPart adds grad2 into grad over this part's share of every parameter array.
+func (t *Trainer) runSumPart(part int) {
+	t.sumGradients(part, 2)
+}
+
+// runApplyPart updates this part's share of every parameter array.
+func (t *Trainer) runApplyPart(part int) {
+	t.update(part, 2, false)
+}
+
+// runSumApplyPart sums the halves' gradients and updates this part's share of every parameter array.
+func (t *Trainer) runSumApplyPart(part int) {
+	t.update(part, 2, true)
 }
 
 // Output returns the outputs of the last forward pass, n rows of OutputSize; it shares the
@@ -79,22 +242,6 @@ func (t *Trainer) Output() []float32 {
 // GradTensors lists the gradients of the last Gradients call, in the order of Model.Tensors.
 func (t *Trainer) GradTensors() []weights.Tensor {
 	return t.grad.Tensors()
-}
-
-// TrainBatch runs one training step on the first n rows of x and y: Gradients, then Apply. It
-// returns the batch's mean loss (before the update) and the number of rows predicted correctly.
-func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) {
-	loss, correct = t.Gradients(x, y, n)
-	t.Apply()
-	return
-}
-
-// EvalBatch runs the first n rows of x forward only and returns their mean loss against y and
-// the number of rows predicted correctly.
-func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int) {
-	checkBatch("EvalBatch", x, y, n)
-	t.forward(x, n)
-	return asm.CrossEntropy(nil, t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize), asm.Correct(t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize)
 }
 
 // checkBatch panics unless x and y hold n rows and 1 <= n <= BatchSize: a caller's bug.
