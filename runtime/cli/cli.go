@@ -167,7 +167,7 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "trained %d epochs in %.1fs\n", o.epochs, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "trained %d epochs in %.3fs\n", o.epochs, time.Since(start).Seconds())
 	if o.history != "" {
 		if err := fit.WriteHistory(o.history, history); err != nil {
 			return err

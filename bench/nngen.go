@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nngen/nngen/generated/mnist"
+	"github.com/nngen/nngen/runtime/dataset"
+)
+
+// training is what one training run reported.
+type training struct {
+	level    string  // kernel level
+	seconds  float64 // fit, validation included, as Keras reports it
+	accuracy float64 // on the test set
+	rssMiB   float64 // peak resident memory of the process
+	weights  string
+}
+
+// trainNNGen builds the generated trainer once and runs it with GOMAXPROCS=procs.
+func trainNNGen(tmp string, epochs, procs int) (training, error) {
+	bin := filepath.Join(tmp, "train")
+	if _, err := os.Stat(bin); err != nil {
+		build := exec.Command("go", "build", "-o", bin, "./generated/mnist/cmd/train")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return training{}, fmt.Errorf("building the trainer (run bench from the nngen checkout): %w", err)
+		}
+	}
+	weights := filepath.Join(tmp, fmt.Sprintf("mnist-%d.weights", procs))
+	cmd := exec.Command(bin, "-epochs", fmt.Sprint(epochs), "-weights", weights, "-quiet")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", procs))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return training{}, fmt.Errorf("trainer: %w\n%s", err, out.String())
+	}
+	t := training{weights: weights, rssMiB: maxRSSMiB(cmd.ProcessState)}
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		line := sc.Text()
+		var n int
+		var loss float64
+		switch {
+		case strings.HasPrefix(line, "nngen: "):
+			if i := strings.Index(line, " on "); i >= 0 {
+				t.level = strings.TrimSuffix(line[i+4:], " kernels")
+			}
+		case strings.HasPrefix(line, "trained "):
+			fmt.Sscanf(line, "trained %d epochs in %gs", &n, &t.seconds)
+		case strings.HasPrefix(line, "test loss: "):
+			fmt.Sscanf(line, "test loss: %g - test accuracy: %g", &loss, &t.accuracy)
+		}
+	}
+	if t.seconds == 0 || t.accuracy == 0 {
+		return t, fmt.Errorf("the trainer's output has no timing or accuracy:\n%s", out.String())
+	}
+	return t, nil
+}
+
+// predictNNGen times one prediction (median over repeats, in µs) and a batch prediction of the
+// 10,000 test images (median, in ms) with the weights of a training run.
+func predictNNGen(weights string) (singleMicros, batchMillis float64, err error) {
+	var m mnist.Model
+	if err := m.Load(weights); err != nil {
+		return 0, 0, err
+	}
+	dir, err := dataset.MNISTDir()
+	if err != nil {
+		return 0, 0, err
+	}
+	test, err := dataset.Load(filepath.Join(dir, dataset.MNISTTestImages), filepath.Join(dir, dataset.MNISTTestLabels), mnist.InputSize, mnist.OutputSize)
+	if err != nil {
+		return 0, 0, err
+	}
+	x := make([]float32, test.N*mnist.InputSize)
+	y := make([]float32, test.N*mnist.OutputSize)
+	idx := make([]int32, test.N)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	test.Batch(x, y, idx, mnist.OutputSize)
+
+	const perRep = 100000
+	var sink float32
+	singles := make([]float64, 5)
+	for r := range singles {
+		start := time.Now()
+		for i := 0; i < perRep; i++ {
+			k := i % test.N
+			p := m.Predict((*[mnist.InputSize]float32)(x[k*mnist.InputSize : (k+1)*mnist.InputSize]))
+			sink += p[0]
+		}
+		singles[r] = float64(time.Since(start).Nanoseconds()) / perRep / 1e3
+	}
+	bp := mnist.NewBatchPredictor(&m)
+	out := make([]float32, test.N*mnist.OutputSize)
+	batches := make([]float64, 20)
+	for r := range batches {
+		start := time.Now()
+		bp.Predict(x, out)
+		batches[r] = float64(time.Since(start).Nanoseconds()) / 1e6
+	}
+	_ = sink
+	return median(singles), median(batches), nil
+}
+
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	return v[len(v)/2]
+}
+
+// maxRSSMiB is a finished process's peak resident memory.
+func maxRSSMiB(ps *os.ProcessState) float64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return float64(ru.Maxrss) / 1024 // kilobytes on Linux
+	}
+	return 0
+}
