@@ -82,12 +82,13 @@ func gemm(c *float32, ldc int, a *float32, rsa, csa int, b *float32, ldb int, bi
 	}
 }
 
-func matMulTransA(c, a, b []float32, m, n, k int) {
-	if level == levelGeneric || m <= 0 || n <= 0 || k <= 0 {
-		matMulTransAGeneric(c, a, b, m, n, k)
+func matMulTransA(c, a, b []float32, m, n, k, lo, hi int) {
+	if level == levelGeneric || hi <= lo || n <= 0 || k <= 0 {
+		matMulTransAGeneric(c, a, b, m, n, k, lo, hi)
 		return
 	}
-	gemmBlocked(c, a, b, nil, 1, m, m, n, k, 0)
+	// Row i of C is column lo+i of A: element (i, p) at a[lo+i+p*m].
+	gemmBlocked(c, a[lo:], b, nil, 1, m, hi-lo, n, k, 0)
 }
 
 // packSize is the number of elements of the stack buffer into which matMulTransB transposes

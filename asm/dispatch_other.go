@@ -9,7 +9,9 @@ func matMul(c, a, b, bias []float32, m, n, k int, relu bool) {
 	matMulGeneric(c, a, b, bias, m, n, k, relu)
 }
 
-func matMulTransA(c, a, b []float32, m, n, k int) { matMulTransAGeneric(c, a, b, m, n, k) }
+func matMulTransA(c, a, b []float32, m, n, k, lo, hi int) {
+	matMulTransAGeneric(c, a, b, m, n, k, lo, hi)
+}
 
 func matMulTransB(c, a, b []float32, m, n, k int) { matMulTransBGeneric(c, a, b, m, n, k) }
 

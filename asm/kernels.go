@@ -26,7 +26,20 @@ func MatMulTransA(c, a, b []float32, m, n, k int) {
 	checkLen("C", c, m*n)
 	checkLen("A", a, k*m)
 	checkLen("B", b, k*n)
-	matMulTransA(c, a, b, m, n, k)
+	matMulTransA(c, a, b, m, n, k, 0, m)
+}
+
+// MatMulTransARows sets rows lo to hi of C = Aᵀ·B, where A is k×m and B is k×n; c holds just
+// those rows, (hi-lo)×n. Two cores can so each compute a share of a weight gradient into its own
+// contiguous part of the gradient array. MatMulTransARows(c, a, b, m, n, k, 0, m) is MatMulTransA.
+func MatMulTransARows(c, a, b []float32, m, n, k, lo, hi int) {
+	if lo < 0 || hi > m || lo > hi {
+		panic("asm: MatMulTransARows: rows out of range")
+	}
+	checkLen("C", c, (hi-lo)*n)
+	checkLen("A", a, k*m)
+	checkLen("B", b, k*n)
+	matMulTransA(c, a, b, m, n, k, lo, hi)
 }
 
 // MatMulTransB sets C = A·Bᵀ, where C is m×n, A is m×k and B is n×k: the input gradient of a

@@ -32,13 +32,13 @@ func matMulGeneric(c, a, b, bias []float32, m, n, k int, relu bool) {
 	}
 }
 
-// matMulTransAGeneric is the reference for MatMulTransA:
+// matMulTransAGeneric is the reference for MatMulTransA and MatMulTransARows:
 //
-//	for i < m: for j < n: c[i*n+j] = Σ_p a[p*m+i]·b[p*n+j]
-func matMulTransAGeneric(c, a, b []float32, m, n, k int) {
-	clear(c[:m*n])
+//	for lo <= i < hi: for j < n: c[(i-lo)*n+j] = Σ_p a[p*m+i]·b[p*n+j]
+func matMulTransAGeneric(c, a, b []float32, m, n, k, lo, hi int) {
+	clear(c[:(hi-lo)*n])
 	for p := 0; p < k; p++ {
-		ap := a[p*m : p*m+m]
+		ap := a[p*m+lo : p*m+hi]
 		bp := b[p*n : p*n+n]
 		for i, s := range ap {
 			ci := c[i*n : i*n+n]
