@@ -54,22 +54,29 @@ func (d *Dense) activationBackward(delta, act, rows jen.Code) []jen.Code {
 	return nil
 }
 
-// backward emits the gradients of layer d from its delta (the loss gradient with respect to its
-// pre-activations, rows×Out) into the Model named by grad: the kernel gradient inᵀ·delta, the bias
-// gradient (column sums), and, when prev is not nil, the previous layer's delta:
-// (delta·Kernelᵀ) ⊙ prev's activation derivative.
-func (d *Dense) backward(grad *jen.Statement, in, delta, rows jen.Code, prev *Dense, prevDelta, prevAct jen.Code) []jen.Code {
+// deltaBackward emits prevDelta = (delta·Kernelᵀ) ⊙ prev's activation derivative: from this
+// layer's delta (the loss gradient with respect to its pre-activations, rows×Out) to the previous
+// layer's, row by row.
+func (d *Dense) deltaBackward(delta, rows jen.Code, prev *Dense, prevDelta, prevAct jen.Code) []jen.Code {
+	code := []jen.Code{jen.Qual(asmPath, "MatMulTransB").Call(prevDelta, delta,
+		jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), rows, jen.Id(d.InConst), jen.Id(d.UnitsConst))}
+	return append(code, prev.activationBackward(prevDelta, prevAct, rows)...)
+}
+
+// weightGradient emits this part's share of the layer's gradients from its input in (n rows)
+// and its delta (n rows): rows lo to hi of the kernel gradient inᵀ·delta, and, in part 0, the bias
+// gradient (the column sums of delta).
+func (d *Dense) weightGradient(in, delta jen.Code) []jen.Code {
+	grad := func(field string) *jen.Statement { return jen.Id("t").Dot("grad").Dot(field) }
 	code := []jen.Code{
-		jen.Qual(asmPath, "MatMulTransA").Call(grad.Clone().Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), in, delta,
-			jen.Id(d.InConst), jen.Id(d.UnitsConst), rows),
+		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(d.InConst), jen.Id("part"), jen.Id("parts")),
+		jen.Qual(asmPath, "MatMulTransARows").Call(
+			grad(d.Kernel).Index(jen.Id("lo").Op("*").Id(d.UnitsConst), jen.Id("hi").Op("*").Id(d.UnitsConst)),
+			in, delta, jen.Id(d.InConst), jen.Id(d.UnitsConst), jen.Id("n"), jen.Id("lo"), jen.Id("hi")),
 	}
 	if d.UseBias {
-		code = append(code, jen.Qual(asmPath, "ColSum").Call(grad.Clone().Dot(d.Bias).Index(jen.Empty(), jen.Empty()), delta, rows, jen.Id(d.UnitsConst)))
-	}
-	if prev != nil {
-		code = append(code, jen.Qual(asmPath, "MatMulTransB").Call(prevDelta, delta,
-			jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), rows, jen.Id(d.InConst), jen.Id(d.UnitsConst)))
-		code = append(code, prev.activationBackward(prevDelta, prevAct, rows)...)
+		code = append(code, jen.If(jen.Id("part").Op("==").Lit(0)).Block(
+			jen.Qual(asmPath, "ColSum").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()), delta, jen.Id("n"), jen.Id(d.UnitsConst))))
 	}
 	return code
 }

@@ -20,23 +20,20 @@ func optimizerCopies(o spec.Optimizer) int {
 }
 
 // emitOptimizer writes optimizer.go: the optimiser's settings as constants, its state, and the
-// update of every parameter array through the asm kernels: whole arrays on one core, or one share
-// of each array per part when a two-core Trainer splits the update.
+// update of a share of the parameters through the asm kernels (all of them when there is one
+// share).
 func emitOptimizer(p *Plan) (*jen.File, error) {
 	f := newFile(p, p.Package)
 	o := p.Optimizer
-	par := p.parallel()
 	var consts []jen.Code
 	add := func(name, doc string, v any) {
 		consts = append(consts, jen.Comment(name+" "+doc), jen.Id(name).Op("=").Lit(v))
 	}
-	// field names the parameter array being updated; the expressions below are of its share.
-	span := func(base *jen.Statement, field string) jen.Code {
-		if par {
-			return base.Dot(field).Index(jen.Id("lo"), jen.Id("hi"))
-		}
-		return base.Dot(field).Index(jen.Empty(), jen.Empty())
-	}
+	// span is the part of a parameter-shaped array that an update covers: a share of a kernel's
+	// elements (lo to hi), or a whole bias.
+	type span func(base *jen.Statement, field string) jen.Code
+	share := func(base *jen.Statement, field string) jen.Code { return base.Dot(field).Index(jen.Id("lo"), jen.Id("hi")) }
+	whole := func(base *jen.Statement, field string) jen.Code { return base.Dot(field).Index(jen.Empty(), jen.Empty()) }
 	t := func(names ...string) *jen.Statement {
 		s := jen.Id("t")
 		for _, n := range names {
@@ -46,7 +43,7 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 	}
 	var state []jen.Code
 	var start []jen.Code
-	var kernel func(field string) jen.Code
+	var kernel func(field string, span span) jen.Code
 	switch {
 	case o.Type == "adam":
 		f.Comment("Optimiser: Adam as Keras implements it (amsgrad off), with these settings from the spec.")
@@ -68,7 +65,7 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 				Qual("math", "Sqrt").Call(jen.Lit(1).Op("-").Qual("math", "Pow").Call(jen.Id("Beta2"), jen.Id("s"))).
 				Op("/").Parens(jen.Lit(1).Op("-").Qual("math", "Pow").Call(jen.Id("Beta1"), jen.Id("s")))),
 		}
-		kernel = func(field string) jen.Code {
+		kernel = func(field string, span span) jen.Code {
 			return jen.Qual(asmPath, "Adam").Call(span(t("model"), field), span(t("grad"), field),
 				span(t("opt", "m"), field), span(t("opt", "v"), field),
 				t("opt", "alpha"), jen.Id("Beta1"), jen.Id("Beta2"), jen.Id("Epsilon"))
@@ -79,14 +76,14 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 		add("Momentum", "is the decay rate of the velocity.", o.Momentum)
 		add("Nesterov", "says whether the update looks ahead along the velocity.", o.Nesterov)
 		state = []jen.Code{jen.Id("vel").Id("Model").Comment("velocities")}
-		kernel = func(field string) jen.Code {
+		kernel = func(field string, span span) jen.Code {
 			return jen.Qual(asmPath, "Momentum").Call(span(t("model"), field), span(t("grad"), field),
 				span(t("opt", "vel"), field), jen.Id("LearningRate"), jen.Id("Momentum"), jen.Id("Nesterov"))
 		}
 	case o.Type == "sgd":
 		f.Comment("Optimiser: plain SGD, with this setting from the spec.")
 		add("LearningRate", "is the step size.", o.LearningRate)
-		kernel = func(field string) jen.Code {
+		kernel = func(field string, span span) jen.Code {
 			return jen.Qual(asmPath, "SGD").Call(span(t("model"), field), span(t("grad"), field), jen.Id("LearningRate"))
 		}
 	default:
@@ -101,51 +98,36 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("startUpdate").Params().Block(start...)
 	f.Line()
 
-	var fields []string
-	for _, d := range p.Layers {
-		fields = append(fields, d.Kernel)
-		if d.UseBias {
-			fields = append(fields, d.Bias)
+	f.Comment("update applies the optimiser to part's share (of parts) of the parameters: the rows of each")
+	f.Comment("kernel that weightGradients gives the same part, and in part 0 the biases.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("update").Params(jen.List(jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
+		for _, d := range p.Layers {
+			g.BlockFunc(func(g *jen.Group) {
+				g.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(d.InConst), jen.Id("part"), jen.Id("parts"))
+				g.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Id("lo").Op("*").Id(d.UnitsConst), jen.Id("hi").Op("*").Id(d.UnitsConst))
+				g.Add(kernel(d.Kernel, share))
+			})
 		}
-	}
-	if !par {
-		f.Comment("update applies the optimiser to every parameter array.")
-		f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("update").Params().BlockFunc(func(g *jen.Group) {
-			for _, field := range fields {
-				g.Add(kernel(field))
+		var biases []jen.Code
+		for _, d := range p.Layers {
+			if d.UseBias {
+				biases = append(biases, kernel(d.Bias, whole))
 			}
-		})
-		return f, nil
-	}
-	f.Comment("update applies the optimiser to part's share of every parameter array (of parts shares);")
-	f.Comment("with sum it first adds the helper's gradients, grad2, into grad over that share.")
-	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("update").Params(jen.List(jen.Id("part"), jen.Id("parts")).Int(), jen.Id("sum").Bool()).BlockFunc(func(g *jen.Group) {
-		for _, field := range fields {
-			g.BlockFunc(func(g *jen.Group) {
-				g.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Len(t("model", field)), jen.Id("part"), jen.Id("parts"))
-				g.If(jen.Id("sum")).Block(jen.Qual(asmPath, "AddTo").Call(span(t("grad"), field), span(t("grad2"), field)))
-				g.Add(kernel(field))
+		}
+		if len(biases) > 0 {
+			g.If(jen.Id("part").Op("==").Lit(0)).BlockFunc(func(g *jen.Group) {
+				for _, c := range biases {
+					g.Add(c)
+				}
 			})
 		}
 	})
 	f.Line()
-	f.Comment("sumGradients adds grad2 into grad over part's share of every parameter array.")
-	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("sumGradients").Params(jen.List(jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
-		for _, field := range fields {
-			g.BlockFunc(func(g *jen.Group) {
-				g.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Len(t("model", field)), jen.Id("part"), jen.Id("parts"))
-				g.Qual(asmPath, "AddTo").Call(span(t("grad"), field), span(t("grad2"), field))
-			})
-		}
-	})
-	f.Line()
-	f.Comment("share returns the range of part's share of n elements split into parts shares, cut on")
-	f.Comment("multiples of 16 elements so that each share starts on a whole vector.")
+	f.Comment("share returns part's share of n rows split into parts shares: rows lo to hi.")
 	f.Func().Id("share").Params(jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).Params(jen.List(jen.Id("lo"), jen.Id("hi")).Int()).Block(
-		jen.Id("per").Op(":=").Parens(jen.Id("n").Op("/").Id("parts").Op("+").Lit(15)).Op("&^").Lit(15),
+		jen.Id("per").Op(":=").Parens(jen.Id("n").Op("+").Id("parts").Op("-").Lit(1)).Op("/").Id("parts"),
 		jen.Id("lo").Op("=").Min(jen.Id("part").Op("*").Id("per"), jen.Id("n")),
 		jen.Id("hi").Op("=").Min(jen.Id("lo").Op("+").Id("per"), jen.Id("n")),
-		jen.If(jen.Id("part").Op("==").Id("parts").Op("-").Lit(1)).Block(jen.Id("hi").Op("=").Id("n")),
 		jen.Return(),
 	)
 	return f, nil

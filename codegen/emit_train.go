@@ -74,20 +74,16 @@ func emitTrain(p *Plan) (*jen.File, error) {
 			g.Line()
 			g.Comment("Two-core steps; pair is nil when the Trainer runs on one core.")
 			g.Id("pair").Op("*").Qual(parallelPath, "Pair")
-			g.Id("grad2").Id("Model").Comment("the helper's share of the gradients, before they are summed")
 			g.Id("job").Id("job")
 			g.Id("choose").Qual(parallelPath, "Chooser").Comment("one core or two, for TrainBatch")
-			g.Id("gradientsPart").Func().Params(jen.Int()).Comment("method values, made once so that a step allocates nothing")
-			g.Id("sumPart").Func().Params(jen.Int())
+			g.Id("deltasPart").Func().Params(jen.Int()).Comment("method values, made once so that a step allocates nothing")
+			g.Id("gradientsPart").Func().Params(jen.Int())
+			g.Id("gradientsApplyPart").Func().Params(jen.Int())
 			g.Id("applyPart").Func().Params(jen.Int())
-			g.Id("sumApplyPart").Func().Params(jen.Int())
 		}
 	})
 	f.Line()
 	copies := 1 + optimizerCopies(p.Optimizer)
-	if par {
-		copies++
-	}
 	f.Comment("TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state and")
 	f.Comment("one batch of activations and deltas per layer.")
 	f.Const().Id("TrainerBytes").Op("=").Add(trainerBytesExpr(p, copies))
@@ -95,7 +91,8 @@ func emitTrain(p *Plan) (*jen.File, error) {
 
 	emitNewTrainer(p, f, par)
 	emitForwardRows(p, f)
-	emitGradientsRows(p, f, out)
+	emitDeltasRows(p, f, out)
+	emitWeightGradients(p, f)
 	emitSteps(p, f, par)
 	if par {
 		emitParts(f)
@@ -144,10 +141,10 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 		jen.Id("t").Op(":=").Op("&").Id("Trainer").Values(jen.Dict{jen.Id("model"): jen.Id("m")}),
 		jen.If(jen.Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op(">").Lit(1)).Block(
 			jen.Id("t").Dot("pair").Op("=").Qual(parallelPath, "NewPair").Call(),
+			jen.Id("t").Dot("deltasPart").Op("=").Id("t").Dot("runDeltasPart"),
 			jen.Id("t").Dot("gradientsPart").Op("=").Id("t").Dot("runGradientsPart"),
-			jen.Id("t").Dot("sumPart").Op("=").Id("t").Dot("runSumPart"),
+			jen.Id("t").Dot("gradientsApplyPart").Op("=").Id("t").Dot("runGradientsApplyPart"),
 			jen.Id("t").Dot("applyPart").Op("=").Id("t").Dot("runApplyPart"),
-			jen.Id("t").Dot("sumApplyPart").Op("=").Id("t").Dot("runSumApplyPart"),
 		),
 		jen.Return(jen.Id("t")),
 	)
@@ -204,19 +201,21 @@ func emitForwardRows(p *Plan, f *jen.File) {
 	f.Line()
 }
 
-// emitGradientsRows writes gradientsRows: forward and backward over rows lo to hi of a batch of n
-// rows, the gradients of the batch's mean loss from those rows going into g.
-func emitGradientsRows(p *Plan, f *jen.File, out *Dense) {
+// emitDeltasRows writes deltasRows: forward and back over rows lo to hi of a batch of n rows,
+// leaving in every layer's delta buffer, for those rows, the gradient of the batch's mean loss with
+// respect to the layer's pre-activations.
+func emitDeltasRows(p *Plan, f *jen.File, out *Dense) {
 	rows := jen.Id("rows")
 	lossFn := "CrossEntropy"
 	if p.Loss == "mean_squared_error" {
 		lossFn = "SquaredError"
 	}
-	f.Comment("gradientsRows runs rows lo to hi of a batch of n rows forward and backward, and sets g to")
-	f.Comment("those rows' share of the gradients of the batch's mean loss. It returns the mean loss and the")
-	f.Comment("number of correct predictions over rows lo to hi.")
-	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("gradientsRows").
-		Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi"), jen.Id("n")).Int(), jen.Id("g").Op("*").Id("Model")).
+	f.Comment("deltasRows runs rows lo to hi of a batch of n rows forward, then back through every layer,")
+	f.Comment("leaving those rows' deltas (the gradients of the batch's mean loss with respect to each layer's")
+	f.Comment("pre-activations) in the delta buffers. It returns the mean loss and the number of correct")
+	f.Comment("predictions over rows lo to hi.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("deltasRows").
+		Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi"), jen.Id("n")).Int()).
 		Params(jen.Id("loss").Float32(), jen.Id("correct").Int()).BlockFunc(func(g *jen.Group) {
 		g.Id("t").Dot("forwardRows").Call(jen.Id("x"), jen.Id("lo"), jen.Id("hi"))
 		g.Id("rows").Op(":=").Id("hi").Op("-").Id("lo")
@@ -233,18 +232,11 @@ func emitGradientsRows(p *Plan, f *jen.File, out *Dense) {
 				g.Add(c)
 			}
 		}
-		for i := len(p.Layers) - 1; i >= 0; i-- {
-			d := p.Layers[i]
-			in := rowRange(jen.Id("x"), "InputSize")
-			var prev *Dense
-			var prevDelta, prevAct jen.Code
-			if i > 0 {
-				prev = p.Layers[i-1]
-				in = rowRange(jen.Id("t").Dot(prev.Act), prev.UnitsConst)
-				prevDelta, prevAct = rowRange(jen.Id("t").Dot(prev.Delta), prev.UnitsConst), rowRange(jen.Id("t").Dot(prev.Act), prev.UnitsConst)
-			}
-			g.Commentf("layer %d", d.Index)
-			for _, c := range d.backward(jen.Id("g"), in, rowRange(jen.Id("t").Dot(d.Delta), d.UnitsConst), rows, prev, prevDelta, prevAct) {
+		for i := len(p.Layers) - 1; i > 0; i-- {
+			d, prev := p.Layers[i], p.Layers[i-1]
+			g.Commentf("layer %d to layer %d", d.Index, prev.Index)
+			for _, c := range d.deltaBackward(rowRange(jen.Id("t").Dot(d.Delta), d.UnitsConst), rows, prev,
+				rowRange(jen.Id("t").Dot(prev.Delta), prev.UnitsConst), rowRange(jen.Id("t").Dot(prev.Act), prev.UnitsConst)) {
 				g.Add(c)
 			}
 		}
@@ -253,15 +245,55 @@ func emitGradientsRows(p *Plan, f *jen.File, out *Dense) {
 	f.Line()
 }
 
-// emitSteps writes the exported steps: Gradients, Apply, TrainBatch and EvalBatch, each on one
-// core or, for a two-core Trainer and a batch of at least ParallelMinRows, on two.
+// emitWeightGradients writes weightGradients: from the deltas of all n rows, part's share of
+// every layer's weight gradients.
+func emitWeightGradients(p *Plan, f *jen.File) {
+	upTo := func(base *jen.Statement, size string) *jen.Statement {
+		return base.Index(jen.Empty(), jen.Id("n").Op("*").Id(size))
+	}
+	f.Comment("weightGradients sets part's share (of parts) of every layer's gradients from the inputs x and")
+	f.Comment("the deltas of a batch of n rows: rows of each kernel gradient, and in part 0 the bias gradients.")
+	f.Comment("Each share is a contiguous run of each gradient array, which the same part then updates.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("weightGradients").
+		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
+		for i, d := range p.Layers {
+			in := upTo(jen.Id("x"), "InputSize")
+			if i > 0 {
+				in = upTo(jen.Id("t").Dot(p.Layers[i-1].Act), p.Layers[i-1].UnitsConst)
+			}
+			g.BlockFunc(func(g *jen.Group) {
+				for _, c := range d.weightGradient(in, upTo(jen.Id("t").Dot(d.Delta), d.UnitsConst)) {
+					g.Add(c)
+				}
+			})
+		}
+	})
+	f.Line()
+}
+
+// emitSteps writes the exported steps: Gradients, Apply, TrainBatch and EvalBatch.
+//
+// A step has two phases. The first runs the batch forward and back row by row (deltasRows); the
+// second computes the weight gradients and updates the parameters share by share (rows of each
+// kernel, weightGradients and update), so that the part that computes a share of a gradient also
+// updates that share while it is in its cache. A Trainer with the two-core path splits every
+// batch of at least ParallelMinRows rows into the same two halves and two shares whether it has
+// one core or two: on two they run at once, on one one after the other. The kernel calls are the
+// same either way, so the results do not depend on GOMAXPROCS, nor on which way the Chooser picks,
+// and a seed always gives the same weights.
 func emitSteps(p *Plan, f *jen.File, par bool) {
 	xyn := []jen.Code{jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.Id("n").Int()}
 	results := []jen.Code{jen.Id("loss").Float32(), jen.Id("correct").Int()}
 	recv := func() *jen.Statement { return jen.Params(jen.Id("t").Op("*").Id("Trainer")) }
-	oneCore := jen.Id("t").Dot("pair").Op("==").Nil().Op("||").Id("n").Op("<").Id("ParallelMinRows")
+	call := func(method string, args ...jen.Code) *jen.Statement { return jen.Id("t").Dot(method).Call(args...) }
+	run := func(part string) *jen.Statement { return jen.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot(part)) }
+	both := func(method string) []jen.Code { return []jen.Code{call(method, jen.Lit(0)), call(method, jen.Lit(1))} }
+	lossCorrect := jen.List(jen.Id("loss"), jen.Id("correct"))
+	wholeDeltas := lossCorrect.Clone().Op("=").Add(call("deltasRows", jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"), jen.Id("n")))
+	wholeGradients := call("weightGradients", jen.Id("x"), jen.Id("n"), jen.Lit(0), jen.Lit(1))
+	small := jen.Id("n").Op("<").Id("ParallelMinRows")
 	startJob := jen.Id("t").Dot("job").Op("=").Id("job").Values(jen.Dict{jen.Id("x"): jen.Id("x"), jen.Id("y"): jen.Id("y"), jen.Id("n"): jen.Id("n")})
-	sequential := jen.Id("t").Dot("gradientsRows").Call(jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"), jen.Id("n"), jen.Op("&").Id("t").Dot("grad"))
+	hasPair := jen.Id("t").Dot("pair").Op("!=").Nil()
 
 	f.Comment("Gradients runs the first n rows of x forward, and backward against the targets y (n rows of")
 	f.Comment("OutputSize), leaving the gradients of the batch's mean loss in the Trainer (see GradTensors).")
@@ -270,60 +302,57 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	f.Func().Add(recv()).Id("Gradients").Params(xyn...).Params(results...).BlockFunc(func(g *jen.Group) {
 		g.Id("checkBatch").Call(jen.Lit("Gradients"), jen.Id("x"), jen.Id("y"), jen.Id("n"))
 		g.Id("t").Dot("n").Op("=").Id("n")
-		if par {
-			g.If(oneCore).Block(jen.Return(sequential))
-			g.Add(startJob)
-			g.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot("gradientsPart"))
-			g.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot("sumPart"))
-			g.Return(jen.Id("t").Dot("job").Dot("result").Call())
-		} else {
-			g.Return(sequential)
+		if !par {
+			g.Add(wholeDeltas)
+			g.Add(wholeGradients)
+			g.Return()
+			return
 		}
+		g.If(small).Block(wholeDeltas, wholeGradients, jen.Return())
+		g.Add(startJob)
+		g.If(hasPair).Block(run("deltasPart"), run("gradientsPart")).
+			Else().Block(append(both("runDeltasPart"), both("runGradientsPart")...)...)
+		g.Return(jen.Id("t").Dot("job").Dot("result").Call())
 	})
 	f.Line()
 	f.Comment("Apply updates the Model's parameters once from the gradients of the last Gradients call.")
 	f.Func().Add(recv()).Id("Apply").Params().BlockFunc(func(g *jen.Group) {
-		g.Id("t").Dot("startUpdate").Call()
+		g.Add(call("startUpdate"))
 		if par {
-			g.If(jen.Id("t").Dot("pair").Op("!=").Nil()).Block(
-				jen.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot("applyPart")),
-				jen.Return(),
-			)
+			g.If(hasPair).Block(run("applyPart"), jen.Return())
 		}
-		if par {
-			g.Id("t").Dot("update").Call(jen.Lit(0), jen.Lit(1), jen.False())
-		} else {
-			g.Id("t").Dot("update").Call()
-		}
+		g.Add(call("update", jen.Lit(0), jen.Lit(1)))
 	})
 	f.Line()
 	f.Comment("TrainBatch runs one training step on the first n rows of x and y: Gradients, then Apply. It")
 	f.Comment("returns the batch's mean loss (before the update) and the number of rows predicted correctly.")
 	f.Func().Add(recv()).Id("TrainBatch").Params(xyn...).Params(results...).BlockFunc(func(g *jen.Group) {
 		if !par {
-			g.List(jen.Id("loss"), jen.Id("correct")).Op("=").Id("t").Dot("Gradients").Call(jen.Id("x"), jen.Id("y"), jen.Id("n"))
-			g.Id("t").Dot("Apply").Call()
+			g.List(jen.Id("loss"), jen.Id("correct")).Op("=").Add(call("Gradients", jen.Id("x"), jen.Id("y"), jen.Id("n")))
+			g.Add(call("Apply"))
 			g.Return()
 			return
 		}
 		g.Id("checkBatch").Call(jen.Lit("TrainBatch"), jen.Id("x"), jen.Id("y"), jen.Id("n"))
 		g.Id("t").Dot("n").Op("=").Id("n")
-		oneCoreStep := jen.Id("t").Dot("trainOneCore").Call(jen.Id("x"), jen.Id("y"), jen.Id("n"))
-		g.If(oneCore).Block(jen.Return(oneCoreStep))
+		g.Add(call("startUpdate"))
+		g.If(small).Block(wholeDeltas, wholeGradients, call("update", jen.Lit(0), jen.Lit(1)), jen.Return())
+		g.Add(startJob)
 		g.Comment("Two cores when they have lately been faster than one: the second core may be busy.")
-		g.List(jen.Id("way"), jen.Id("start")).Op(":=").List(jen.Id("t").Dot("choose").Dot("Next").Call(), jen.Qual("time", "Now").Call())
-		g.If(jen.Id("way").Op("==").Lit(0)).Block(
-			jen.List(jen.Id("loss"), jen.Id("correct")).Op("=").Add(oneCoreStep),
-		).Else().Block(
-			startJob,
-			jen.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot("gradientsPart")),
-			jen.Id("t").Dot("startUpdate").Call(),
-			jen.Comment("Summing the halves' gradients and updating run in one pass over each share of the parameters."),
-			jen.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot("sumApplyPart")),
-			jen.List(jen.Id("loss"), jen.Id("correct")).Op("=").Id("t").Dot("job").Dot("result").Call(),
-		)
-		g.Id("t").Dot("choose").Dot("Done").Call(jen.Id("way"), jen.Id("start"))
-		g.Return()
+		g.Id("way").Op(":=").Lit(0)
+		g.Var().Id("start").Qual("time", "Time")
+		g.If(hasPair).Block(jen.List(jen.Id("way"), jen.Id("start")).Op("=").List(jen.Id("t").Dot("choose").Dot("Next").Call(), jen.Qual("time", "Now").Call()))
+		g.If(jen.Id("way").Op("==").Lit(1)).Block(
+			run("deltasPart"),
+			run("gradientsApplyPart"),
+		).Else().BlockFunc(func(g *jen.Group) {
+			g.Comment("The same halves and shares one after the other: the same result as on two cores.")
+			for _, c := range append(both("runDeltasPart"), both("runGradientsApplyPart")...) {
+				g.Add(c)
+			}
+		})
+		g.If(hasPair).Block(jen.Id("t").Dot("choose").Dot("Done").Call(jen.Id("way"), jen.Id("start")))
+		g.Return(jen.Id("t").Dot("job").Dot("result").Call())
 	})
 	f.Line()
 	lossFn := "CrossEntropy"
@@ -337,44 +366,37 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	f.Func().Add(recv()).Id("EvalBatch").Params(xyn...).Params(results...).Block(
 		jen.Id("checkBatch").Call(jen.Lit("EvalBatch"), jen.Id("x"), jen.Id("y"), jen.Id("n")),
 		jen.Id("t").Dot("n").Op("=").Id("n"),
-		jen.Id("t").Dot("forwardRows").Call(jen.Id("x"), jen.Lit(0), jen.Id("n")),
+		call("forwardRows", jen.Id("x"), jen.Lit(0), jen.Id("n")),
 		jen.Return(jen.Qual(asmPath, lossFn).Call(jen.Nil(), outAct, target, jen.Id("n"), jen.Id("OutputSize")),
 			jen.Qual(asmPath, "Correct").Call(outAct, target, jen.Id("n"), jen.Id("OutputSize"))),
 	)
 	f.Line()
 }
 
-// emitParts writes the one-core training step and the halves of a two-core step, each half run
-// once on each core by the Pair.
+// emitParts writes the parts of a two-core step, each run once on each core by the Pair, or one
+// after the other on one core.
 func emitParts(f *jen.File) {
 	recv := func() *jen.Statement { return jen.Params(jen.Id("t").Op("*").Id("Trainer")) }
 	part := jen.Id("part").Int()
-	f.Comment("trainOneCore is TrainBatch on the calling goroutine alone.")
-	f.Func().Add(recv()).Id("trainOneCore").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.Id("n").Int()).
-		Params(jen.Id("loss").Float32(), jen.Id("correct").Int()).Block(
-		jen.List(jen.Id("loss"), jen.Id("correct")).Op("=").Id("t").Dot("gradientsRows").Call(jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"), jen.Id("n"), jen.Op("&").Id("t").Dot("grad")),
-		jen.Id("t").Dot("startUpdate").Call(),
-		jen.Id("t").Dot("update").Call(jen.Lit(0), jen.Lit(1), jen.False()),
-		jen.Return(),
-	)
-	f.Line()
-	f.Comment("runGradientsPart computes one half of the batch's gradients: part 0 into grad, part 1 into grad2.")
-	f.Func().Add(recv()).Id("runGradientsPart").Params(part).Block(
+	job := func(field string) *jen.Statement { return jen.Id("t").Dot("job").Dot(field) }
+	f.Comment("runDeltasPart runs one half of the batch's rows forward and back.")
+	f.Func().Add(recv()).Id("runDeltasPart").Params(part).Block(
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("t").Dot("job").Dot("half").Call(jen.Id("part")),
-		jen.Id("g").Op(":=").Op("&").Id("t").Dot("grad"),
-		jen.If(jen.Id("part").Op("==").Lit(1)).Block(jen.Id("g").Op("=").Op("&").Id("t").Dot("grad2")),
-		jen.List(jen.Id("t").Dot("job").Dot("loss").Index(jen.Id("part")), jen.Id("t").Dot("job").Dot("correct").Index(jen.Id("part"))).Op("=").
-			Id("t").Dot("gradientsRows").Call(jen.Id("t").Dot("job").Dot("x"), jen.Id("t").Dot("job").Dot("y"), jen.Id("lo"), jen.Id("hi"), jen.Id("t").Dot("job").Dot("n"), jen.Id("g")),
+		jen.List(job("loss").Index(jen.Id("part")), job("correct").Index(jen.Id("part"))).Op("=").
+			Id("t").Dot("deltasRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi"), job("n")),
 	)
 	f.Line()
-	f.Comment("runSumPart adds grad2 into grad over this part's share of every parameter array.")
-	f.Func().Add(recv()).Id("runSumPart").Params(part).Block(jen.Id("t").Dot("sumGradients").Call(jen.Id("part"), jen.Lit(2)))
+	f.Comment("runGradientsPart computes this part's share of the weight gradients.")
+	f.Func().Add(recv()).Id("runGradientsPart").Params(part).Block(
+		jen.Id("t").Dot("weightGradients").Call(job("x"), job("n"), jen.Id("part"), jen.Lit(2)))
 	f.Line()
-	f.Comment("runApplyPart updates this part's share of every parameter array.")
-	f.Func().Add(recv()).Id("runApplyPart").Params(part).Block(jen.Id("t").Dot("update").Call(jen.Id("part"), jen.Lit(2), jen.False()))
+	f.Comment("runGradientsApplyPart computes this part's share of the weight gradients and updates it.")
+	f.Func().Add(recv()).Id("runGradientsApplyPart").Params(part).Block(
+		jen.Id("t").Dot("weightGradients").Call(job("x"), job("n"), jen.Id("part"), jen.Lit(2)),
+		jen.Id("t").Dot("update").Call(jen.Id("part"), jen.Lit(2)))
 	f.Line()
-	f.Comment("runSumApplyPart sums the halves' gradients and updates this part's share of every parameter array.")
-	f.Func().Add(recv()).Id("runSumApplyPart").Params(part).Block(jen.Id("t").Dot("update").Call(jen.Id("part"), jen.Lit(2), jen.True()))
+	f.Comment("runApplyPart updates this part's share of the parameters.")
+	f.Func().Add(recv()).Id("runApplyPart").Params(part).Block(jen.Id("t").Dot("update").Call(jen.Id("part"), jen.Lit(2)))
 	f.Line()
 }
 

@@ -35,67 +35,29 @@ func (t *Trainer) startUpdate() {
 	t.opt.alpha = float32(LearningRate * math.Sqrt(1-math.Pow(Beta2, s)) / (1 - math.Pow(Beta1, s)))
 }
 
-// update applies the optimiser to part's share of every parameter array (of parts shares);
-// with sum it first adds the helper's gradients, grad2, into grad over that share.
-func (t *Trainer) update(part, parts int, sum bool) {
+// update applies the optimiser to part's share (of parts) of the parameters: the rows of each
+// kernel that weightGradients gives the same part, and in part 0 the biases.
+func (t *Trainer) update(part, parts int) {
 	{
-		lo, hi := share(len(t.model.Dense1Kernel), part, parts)
-		if sum {
-			asm.AddTo(t.grad.Dense1Kernel[lo:hi], t.grad2.Dense1Kernel[lo:hi])
-		}
+		lo, hi := share(InputSize, part, parts)
+		lo, hi = lo*Dense1Units, hi*Dense1Units
 		asm.Adam(t.model.Dense1Kernel[lo:hi], t.grad.Dense1Kernel[lo:hi], t.opt.m.Dense1Kernel[lo:hi], t.opt.v.Dense1Kernel[lo:hi], t.opt.alpha, Beta1, Beta2, Epsilon)
 	}
 	{
-		lo, hi := share(len(t.model.Dense1Bias), part, parts)
-		if sum {
-			asm.AddTo(t.grad.Dense1Bias[lo:hi], t.grad2.Dense1Bias[lo:hi])
-		}
-		asm.Adam(t.model.Dense1Bias[lo:hi], t.grad.Dense1Bias[lo:hi], t.opt.m.Dense1Bias[lo:hi], t.opt.v.Dense1Bias[lo:hi], t.opt.alpha, Beta1, Beta2, Epsilon)
-	}
-	{
-		lo, hi := share(len(t.model.Dense2Kernel), part, parts)
-		if sum {
-			asm.AddTo(t.grad.Dense2Kernel[lo:hi], t.grad2.Dense2Kernel[lo:hi])
-		}
+		lo, hi := share(Dense1Units, part, parts)
+		lo, hi = lo*Dense2Units, hi*Dense2Units
 		asm.Adam(t.model.Dense2Kernel[lo:hi], t.grad.Dense2Kernel[lo:hi], t.opt.m.Dense2Kernel[lo:hi], t.opt.v.Dense2Kernel[lo:hi], t.opt.alpha, Beta1, Beta2, Epsilon)
 	}
-	{
-		lo, hi := share(len(t.model.Dense2Bias), part, parts)
-		if sum {
-			asm.AddTo(t.grad.Dense2Bias[lo:hi], t.grad2.Dense2Bias[lo:hi])
-		}
-		asm.Adam(t.model.Dense2Bias[lo:hi], t.grad.Dense2Bias[lo:hi], t.opt.m.Dense2Bias[lo:hi], t.opt.v.Dense2Bias[lo:hi], t.opt.alpha, Beta1, Beta2, Epsilon)
+	if part == 0 {
+		asm.Adam(t.model.Dense1Bias[:], t.grad.Dense1Bias[:], t.opt.m.Dense1Bias[:], t.opt.v.Dense1Bias[:], t.opt.alpha, Beta1, Beta2, Epsilon)
+		asm.Adam(t.model.Dense2Bias[:], t.grad.Dense2Bias[:], t.opt.m.Dense2Bias[:], t.opt.v.Dense2Bias[:], t.opt.alpha, Beta1, Beta2, Epsilon)
 	}
 }
 
-// sumGradients adds grad2 into grad over part's share of every parameter array.
-func (t *Trainer) sumGradients(part, parts int) {
-	{
-		lo, hi := share(len(t.model.Dense1Kernel), part, parts)
-		asm.AddTo(t.grad.Dense1Kernel[lo:hi], t.grad2.Dense1Kernel[lo:hi])
-	}
-	{
-		lo, hi := share(len(t.model.Dense1Bias), part, parts)
-		asm.AddTo(t.grad.Dense1Bias[lo:hi], t.grad2.Dense1Bias[lo:hi])
-	}
-	{
-		lo, hi := share(len(t.model.Dense2Kernel), part, parts)
-		asm.AddTo(t.grad.Dense2Kernel[lo:hi], t.grad2.Dense2Kernel[lo:hi])
-	}
-	{
-		lo, hi := share(len(t.model.Dense2Bias), part, parts)
-		asm.AddTo(t.grad.Dense2Bias[lo:hi], t.grad2.Dense2Bias[lo:hi])
-	}
-}
-
-// share returns the range of part's share of n elements split into parts shares, cut on
-// multiples of 16 elements so that each share starts on a whole vector.
+// share returns part's share of n rows split into parts shares: rows lo to hi.
 func share(n, part, parts int) (lo, hi int) {
-	per := (n/parts + 15) &^ 15
+	per := (n + parts - 1) / parts
 	lo = min(part*per, n)
 	hi = min(lo+per, n)
-	if part == parts-1 {
-		hi = n
-	}
 	return
 }

@@ -40,19 +40,18 @@ type Trainer struct {
 	delta2 [BatchSize * Dense2Units]float32 // the loss gradient with respect to layer 2's pre-activations
 
 	// Two-core steps; pair is nil when the Trainer runs on one core.
-	pair          *parallel.Pair
-	grad2         Model // the helper's share of the gradients, before they are summed
-	job           job
-	choose        parallel.Chooser // one core or two, for TrainBatch
-	gradientsPart func(int)        // method values, made once so that a step allocates nothing
-	sumPart       func(int)
-	applyPart     func(int)
-	sumApplyPart  func(int)
+	pair               *parallel.Pair
+	job                job
+	choose             parallel.Chooser // one core or two, for TrainBatch
+	deltasPart         func(int)        // method values, made once so that a step allocates nothing
+	gradientsPart      func(int)
+	gradientsApplyPart func(int)
+	applyPart          func(int)
 }
 
 // TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state and
 // one batch of activations and deltas per layer.
-const TrainerBytes = 4*ModelBytes + 8*BatchSize*Dense1Units + 8*BatchSize*Dense2Units
+const TrainerBytes = 3*ModelBytes + 8*BatchSize*Dense1Units + 8*BatchSize*Dense2Units
 
 // NewTrainer returns a Trainer that updates m. When GOMAXPROCS > 1 it starts a helper goroutine
 // that takes half of every step of at least ParallelMinRows rows; Close stops it.
@@ -60,10 +59,10 @@ func NewTrainer(m *Model) *Trainer {
 	t := &Trainer{model: m}
 	if runtime.GOMAXPROCS(0) > 1 {
 		t.pair = parallel.NewPair()
+		t.deltasPart = t.runDeltasPart
 		t.gradientsPart = t.runGradientsPart
-		t.sumPart = t.runSumPart
+		t.gradientsApplyPart = t.runGradientsApplyPart
 		t.applyPart = t.runApplyPart
-		t.sumApplyPart = t.runSumApplyPart
 	}
 	return t
 }
@@ -109,10 +108,11 @@ func (t *Trainer) forwardRows(x []float32, lo, hi int) {
 	asm.Softmax(t.act2[lo*Dense2Units:hi*Dense2Units], rows, Dense2Units)
 }
 
-// gradientsRows runs rows lo to hi of a batch of n rows forward and backward, and sets g to
-// those rows' share of the gradients of the batch's mean loss. It returns the mean loss and the
-// number of correct predictions over rows lo to hi.
-func (t *Trainer) gradientsRows(x, y []float32, lo, hi, n int, g *Model) (loss float32, correct int) {
+// deltasRows runs rows lo to hi of a batch of n rows forward, then back through every layer,
+// leaving those rows' deltas (the gradients of the batch's mean loss with respect to each layer's
+// pre-activations) in the delta buffers. It returns the mean loss and the number of correct
+// predictions over rows lo to hi.
+func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int) (loss float32, correct int) {
 	t.forwardRows(x, lo, hi)
 	rows := hi - lo
 	output, target, delta := t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], t.delta2[lo*OutputSize:hi*OutputSize]
@@ -122,15 +122,30 @@ func (t *Trainer) gradientsRows(x, y []float32, lo, hi, n int, g *Model) (loss f
 		// The loss kernel averaged over these rows; the gradient is of the mean over all n.
 		asm.Scale(delta, float32(rows)/float32(n))
 	}
-	// layer 2
-	asm.MatMulTransA(g.Dense2Kernel[:], t.act1[lo*Dense1Units:hi*Dense1Units], t.delta2[lo*Dense2Units:hi*Dense2Units], Dense1Units, Dense2Units, rows)
-	asm.ColSum(g.Dense2Bias[:], t.delta2[lo*Dense2Units:hi*Dense2Units], rows, Dense2Units)
+	// layer 2 to layer 1
 	asm.MatMulTransB(t.delta1[lo*Dense1Units:hi*Dense1Units], t.delta2[lo*Dense2Units:hi*Dense2Units], t.model.Dense2Kernel[:], rows, Dense1Units, Dense2Units)
 	asm.ReLUBackward(t.delta1[lo*Dense1Units:hi*Dense1Units], t.act1[lo*Dense1Units:hi*Dense1Units])
-	// layer 1
-	asm.MatMulTransA(g.Dense1Kernel[:], x[lo*InputSize:hi*InputSize], t.delta1[lo*Dense1Units:hi*Dense1Units], InputSize, Dense1Units, rows)
-	asm.ColSum(g.Dense1Bias[:], t.delta1[lo*Dense1Units:hi*Dense1Units], rows, Dense1Units)
 	return
+}
+
+// weightGradients sets part's share (of parts) of every layer's gradients from the inputs x and
+// the deltas of a batch of n rows: rows of each kernel gradient, and in part 0 the bias gradients.
+// Each share is a contiguous run of each gradient array, which the same part then updates.
+func (t *Trainer) weightGradients(x []float32, n, part, parts int) {
+	{
+		lo, hi := share(InputSize, part, parts)
+		asm.MatMulTransARows(t.grad.Dense1Kernel[lo*Dense1Units:hi*Dense1Units], x[:n*InputSize], t.delta1[:n*Dense1Units], InputSize, Dense1Units, n, lo, hi)
+		if part == 0 {
+			asm.ColSum(t.grad.Dense1Bias[:], t.delta1[:n*Dense1Units], n, Dense1Units)
+		}
+	}
+	{
+		lo, hi := share(Dense1Units, part, parts)
+		asm.MatMulTransARows(t.grad.Dense2Kernel[lo*Dense2Units:hi*Dense2Units], t.act1[:n*Dense1Units], t.delta2[:n*Dense2Units], Dense1Units, Dense2Units, n, lo, hi)
+		if part == 0 {
+			asm.ColSum(t.grad.Dense2Bias[:], t.delta2[:n*Dense2Units], n, Dense2Units)
+		}
+	}
 }
 
 // Gradients runs the first n rows of x forward, and backward against the targets y (n rows of
@@ -140,16 +155,25 @@ func (t *Trainer) gradientsRows(x, y []float32, lo, hi, n int, g *Model) (loss f
 func (t *Trainer) Gradients(x, y []float32, n int) (loss float32, correct int) {
 	checkBatch("Gradients", x, y, n)
 	t.n = n
-	if t.pair == nil || n < ParallelMinRows {
-		return t.gradientsRows(x, y, 0, n, n, &t.grad)
+	if n < ParallelMinRows {
+		loss, correct = t.deltasRows(x, y, 0, n, n)
+		t.weightGradients(x, n, 0, 1)
+		return
 	}
 	t.job = job{
 		n: n,
 		x: x,
 		y: y,
 	}
-	t.pair.Run(t.gradientsPart)
-	t.pair.Run(t.sumPart)
+	if t.pair != nil {
+		t.pair.Run(t.deltasPart)
+		t.pair.Run(t.gradientsPart)
+	} else {
+		t.runDeltasPart(0)
+		t.runDeltasPart(1)
+		t.runGradientsPart(0)
+		t.runGradientsPart(1)
+	}
 	return t.job.result()
 }
 
@@ -160,7 +184,7 @@ func (t *Trainer) Apply() {
 		t.pair.Run(t.applyPart)
 		return
 	}
-	t.update(0, 1, false)
+	t.update(0, 1)
 }
 
 // TrainBatch runs one training step on the first n rows of x and y: Gradients, then Apply. It
@@ -168,27 +192,38 @@ func (t *Trainer) Apply() {
 func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) {
 	checkBatch("TrainBatch", x, y, n)
 	t.n = n
-	if t.pair == nil || n < ParallelMinRows {
-		return t.trainOneCore(x, y, n)
+	t.startUpdate()
+	if n < ParallelMinRows {
+		loss, correct = t.deltasRows(x, y, 0, n, n)
+		t.weightGradients(x, n, 0, 1)
+		t.update(0, 1)
+		return
+	}
+	t.job = job{
+		n: n,
+		x: x,
+		y: y,
 	}
 	// Two cores when they have lately been faster than one: the second core may be busy.
-	way, start := t.choose.Next(), time.Now()
-	if way == 0 {
-		loss, correct = t.trainOneCore(x, y, n)
-	} else {
-		t.job = job{
-			n: n,
-			x: x,
-			y: y,
-		}
-		t.pair.Run(t.gradientsPart)
-		t.startUpdate()
-		// Summing the halves' gradients and updating run in one pass over each share of the parameters.
-		t.pair.Run(t.sumApplyPart)
-		loss, correct = t.job.result()
+	way := 0
+	var start time.Time
+	if t.pair != nil {
+		way, start = t.choose.Next(), time.Now()
 	}
-	t.choose.Done(way, start)
-	return
+	if way == 1 {
+		t.pair.Run(t.deltasPart)
+		t.pair.Run(t.gradientsApplyPart)
+	} else {
+		// The same halves and shares one after the other: the same result as on two cores.
+		t.runDeltasPart(0)
+		t.runDeltasPart(1)
+		t.runGradientsApplyPart(0)
+		t.runGradientsApplyPart(1)
+	}
+	if t.pair != nil {
+		t.choose.Done(way, start)
+	}
+	return t.job.result()
 }
 
 // EvalBatch runs the first n rows of x forward only and returns their mean loss against y and
@@ -200,37 +235,26 @@ func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int) {
 	return asm.CrossEntropy(nil, t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize), asm.Correct(t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize)
 }
 
-// trainOneCore is TrainBatch on the calling goroutine alone.
-func (t *Trainer) trainOneCore(x, y []float32, n int) (loss float32, correct int) {
-	loss, correct = t.gradientsRows(x, y, 0, n, n, &t.grad)
-	t.startUpdate()
-	t.update(0, 1, false)
-	return
-}
-
-// runGradientsPart computes one half of the batch's gradients: part 0 into grad, part 1 into grad2.
-func (t *Trainer) runGradientsPart(part int) {
+// runDeltasPart runs one half of the batch's rows forward and back.
+func (t *Trainer) runDeltasPart(part int) {
 	lo, hi := t.job.half(part)
-	g := &t.grad
-	if part == 1 {
-		g = &t.grad2
-	}
-	t.job.loss[part], t.job.correct[part] = t.gradientsRows(t.job.x, t.job.y, lo, hi, t.job.n, g)
+	t.job.loss[part], t.job.correct[part] = t.deltasRows(t.job.x, t.job.y, lo, hi, t.job.n)
 }
 
-// runSumPart adds grad2 into grad over this part's share of every parameter array.
-func (t *Trainer) runSumPart(part int) {
-	t.sumGradients(part, 2)
+// runGradientsPart computes this part's share of the weight gradients.
+func (t *Trainer) runGradientsPart(part int) {
+	t.weightGradients(t.job.x, t.job.n, part, 2)
 }
 
-// runApplyPart updates this part's share of every parameter array.
+// runGradientsApplyPart computes this part's share of the weight gradients and updates it.
+func (t *Trainer) runGradientsApplyPart(part int) {
+	t.weightGradients(t.job.x, t.job.n, part, 2)
+	t.update(part, 2)
+}
+
+// runApplyPart updates this part's share of the parameters.
 func (t *Trainer) runApplyPart(part int) {
-	t.update(part, 2, false)
-}
-
-// runSumApplyPart sums the halves' gradients and updates this part's share of every parameter array.
-func (t *Trainer) runSumApplyPart(part int) {
-	t.update(part, 2, true)
+	t.update(part, 2)
 }
 
 // Output returns the outputs of the last forward pass, n rows of OutputSize; it shares the
