@@ -32,8 +32,12 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 	// span is the part of a parameter-shaped array that an update covers: a share of a kernel's
 	// elements (lo to hi), or a whole bias.
 	type span func(base *jen.Statement, field string) jen.Code
-	share := func(base *jen.Statement, field string) jen.Code { return base.Dot(field).Index(jen.Id("lo"), jen.Id("hi")) }
-	whole := func(base *jen.Statement, field string) jen.Code { return base.Dot(field).Index(jen.Empty(), jen.Empty()) }
+	share := func(base *jen.Statement, field string) jen.Code {
+		return base.Dot(field).Index(jen.Id("lo"), jen.Id("hi"))
+	}
+	whole := func(base *jen.Statement, field string) jen.Code {
+		return base.Dot(field).Index(jen.Empty(), jen.Empty())
+	}
 	t := func(names ...string) *jen.Statement {
 		s := jen.Id("t")
 		for _, n := range names {

@@ -286,7 +286,9 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	results := []jen.Code{jen.Id("loss").Float32(), jen.Id("correct").Int()}
 	recv := func() *jen.Statement { return jen.Params(jen.Id("t").Op("*").Id("Trainer")) }
 	call := func(method string, args ...jen.Code) *jen.Statement { return jen.Id("t").Dot(method).Call(args...) }
-	run := func(part string) *jen.Statement { return jen.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot(part)) }
+	run := func(part string) *jen.Statement {
+		return jen.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot(part))
+	}
 	both := func(method string) []jen.Code { return []jen.Code{call(method, jen.Lit(0)), call(method, jen.Lit(1))} }
 	lossCorrect := jen.List(jen.Id("loss"), jen.Id("correct"))
 	wholeDeltas := lossCorrect.Clone().Op("=").Add(call("deltasRows", jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"), jen.Id("n")))
