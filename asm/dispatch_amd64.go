@@ -237,20 +237,3 @@ func reluBackward(d, a []float32) {
 	}
 	reluBackwardGeneric(d, a)
 }
-
-func addTo(dst, src []float32) {
-	n := len(dst)
-	switch level {
-	case levelAVX512:
-		if n > 0 {
-			addToAVX512(&dst[0], &src[0], n)
-		}
-		return
-	case levelAVX2:
-		if n8 := n &^ 7; n8 > 0 {
-			addToAVX2(&dst[0], &src[0], n8)
-			dst, src = dst[n8:], src[n8:]
-		}
-	}
-	addToGeneric(dst, src)
-}

@@ -30,5 +30,3 @@ func momentumUpdate(p, g, vel []float32, lr, mom float32, nesterov bool) {
 func scaleBytes(dst []float32, src []uint8, divisor float32) { scaleBytesGeneric(dst, src, divisor) }
 
 func reluBackward(d, a []float32) { reluBackwardGeneric(d, a) }
-
-func addTo(dst, src []float32) { addToGeneric(dst, src) }

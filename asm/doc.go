@@ -1,6 +1,6 @@
 // Package asm holds the numeric kernels that nngen's generated packages call: row-major float32
 // matrix products, their bias-fused forms, the optimiser updates and a few element-wise kernels
-// (ScaleBytes, ReLUBackward, AddTo). Each kernel has a pure-Go version (kernels_generic.go,
+// (ScaleBytes, ReLUBackward). Each kernel has a pure-Go version (kernels_generic.go,
 // whose loops are the reference) and, on amd64, AVX2+FMA and AVX-512 versions in Plan 9
 // assembly; one level is chosen once at start-up from the CPU's features. The build tags purego
 // and noasm force the pure-Go level.

@@ -2,11 +2,10 @@
 
 #include "textflag.h"
 
-// The element-wise kernels: ScaleBytes, ReLUBackward and AddTo. Each does, lane by lane, the one
-// IEEE operation of the Go reference loop (a correctly rounded division, an ordered compare, an
-// addition), so the results are the Go loop's bit for bit. The AVX-512 versions take any n, the
-// last vector under a mask in K1; the AVX2 versions take n a multiple of 8 (the Go caller
-// finishes the tail).
+// The element-wise kernels: ScaleBytes and ReLUBackward. Each does, lane by lane, the one IEEE
+// operation of the Go reference loop (a correctly rounded division, an ordered compare), so the
+// results are the Go loop's bit for bit. The AVX-512 versions take any n, the last vector under
+// a mask in K1; the AVX2 versions take n a multiple of 8 (the Go caller finishes the tail).
 //
 // Registers: DI dst (or d), SI src (or a), CX elements left.
 
@@ -150,51 +149,5 @@ relu256by8:
 	VMOVUPS Y0, (DI)
 
 relu256done:
-	VZEROUPPER
-	RET
-
-// ADDLOOP adds CX elements, rounded down to a multiple of 8, from SI into DI, in 256-bit
-// registers at both levels (512-bit ones measured 10% slower on this class of Intel core, on
-// operands in L2); it leaves SI, DI and CX at the rest. dst + src has dst as the first operand,
-// as the Go loop's ADDSS (which matters only for the payload of a NaN when both are NaN).
-#define ADDLOOP(by32, by8, done) \
-by32:                                                  \
-	CMPQ    CX, $32; JLT by8;                          \
-	VMOVUPS (DI), Y0; VMOVUPS 32(DI), Y1; VMOVUPS 64(DI), Y2; VMOVUPS 96(DI), Y3; \
-	VADDPS  (SI), Y0, Y0; VADDPS 32(SI), Y1, Y1; VADDPS 64(SI), Y2, Y2; VADDPS 96(SI), Y3, Y3; \
-	VMOVUPS Y0, (DI); VMOVUPS Y1, 32(DI); VMOVUPS Y2, 64(DI); VMOVUPS Y3, 96(DI); \
-	ADDQ    $128, SI; ADDQ $128, DI; SUBQ $32, CX; JMP by32; \
-by8:                                                   \
-	CMPQ    CX, $8; JLT done;                          \
-	VMOVUPS (DI), Y0; VADDPS (SI), Y0, Y0; VMOVUPS Y0, (DI); \
-	ADDQ    $32, SI; ADDQ $32, DI; SUBQ $8, CX; JMP by8; \
-done:
-
-// func addToAVX512(dst, src *float32, n int)
-//
-// The AVX2 loop, then the last n mod 8 elements under a mask.
-TEXT ·addToAVX512(SB), NOSPLIT, $0-24
-	MOVQ      dst+0(FP), DI
-	MOVQ      src+8(FP), SI
-	MOVQ      n+16(FP), CX
-	ADDLOOP(add512by32, add512by8, add512tail)
-	TESTQ     CX, CX
-	JZ        add512done
-	TAILMASK
-	VMOVUPS.Z (DI), K1, Z0
-	VMOVUPS.Z (SI), K1, Z1
-	VADDPS    Z1, Z0, Z0
-	VMOVUPS   Z0, K1, (DI)
-
-add512done:
-	VZEROUPPER
-	RET
-
-// func addToAVX2(dst, src *float32, n int)
-TEXT ·addToAVX2(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	ADDLOOP(add256by32, add256by8, add256done)
 	VZEROUPPER
 	RET

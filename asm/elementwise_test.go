@@ -7,19 +7,18 @@ import (
 	"testing"
 )
 
-// The element-wise kernels (ScaleBytes, ReLUBackward, AddTo) do one IEEE operation per element,
-// so every level must give the Go expression's result bit for bit. The references below are the
+// The element-wise kernels (ScaleBytes, ReLUBackward) do one IEEE operation per element, so
+// every level must give the Go expression's result bit for bit. The references below are the
 // Go expressions written out in the test, not the package's generic loops, so that a change to
 // those loops is checked too. Outputs are NaN-poisoned (or random) inside and fenced outside.
 
-// elementLengths are the lengths tested: every length up to 200, the model's batch shapes and
-// the two-worker gradient size.
+// elementLengths are the lengths tested: every length up to 200 and the model's batch shapes.
 func elementLengths() []int {
 	ns := []int{}
 	for n := 0; n <= 200; n++ {
 		ns = append(ns, n)
 	}
-	return append(ns, 255, 256, 257, 784, 32*64, 32*784+5, 25445)
+	return append(ns, 255, 256, 257, 784, 32*64, 32*784+5)
 }
 
 // checkFence fails when an element of whole outside [guard, guard+n) is not fence.
@@ -87,7 +86,7 @@ func checkScale(t *testing.T, name string, src []uint8, div float32) {
 	}
 }
 
-// specials are the values where a compare or an addition has edge cases.
+// specials are the values where a compare has edge cases.
 var specials = []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), math.Float32frombits(0x7fc12345),
 	math.Float32frombits(0xffa00001), float32(math.Inf(1)), float32(math.Inf(-1)), 0x1p-149, -0x1p-149, 0x1p-130,
 	-0x1p-130, math.MaxFloat32, -math.MaxFloat32, 1, -1}
@@ -138,41 +137,6 @@ func TestReLUBackward(t *testing.T) {
 	})
 }
 
-func TestAddTo(t *testing.T) {
-	forLevels(t, func(lvl string) {
-		r := rand.New(rand.NewPCG(13, 13))
-		for _, n := range elementLengths() {
-			name := fmt.Sprintf("%s/AddTo n=%d", lvl, n)
-			dst, dw := fenced(n, fence)
-			src, sw := fenced(n+3, fence) // src is longer than dst: the rest must not be added
-			for i := range dst {
-				dst[i], src[i] = randSpecial(r), randSpecial(r)
-			}
-			want := append([]float32(nil), dst...)
-			for i := range want {
-				want[i] += src[i]
-			}
-			s0 := append([]float32(nil), sw...)
-			AddTo(dst, src)
-			checkFence(t, name, dw, n)
-			if !sameBits(sw, s0) {
-				t.Fatalf("%s: src changed", name)
-			}
-			for i := range dst {
-				got := dst[i]
-				// The payload of a NaN from two NaNs depends on the operand order, which the
-				// Go compiler may swap (addition commutes); any NaN is right there.
-				if math.IsNaN(float64(want[i])) && math.IsNaN(float64(got)) && math.IsNaN(float64(src[i])) {
-					continue
-				}
-				if math.Float32bits(got) != math.Float32bits(want[i]) {
-					t.Fatalf("%s: dst[%d] = %v (%#x), want %v (%#x)", name, i, got, math.Float32bits(got), want[i], math.Float32bits(want[i]))
-				}
-			}
-		}
-	})
-}
-
 func TestElementwisePanics(t *testing.T) {
 	mustPanic := func(name string, f func()) {
 		t.Helper()
@@ -186,10 +150,8 @@ func TestElementwisePanics(t *testing.T) {
 	forLevels(t, func(lvl string) {
 		mustPanic(lvl+"/ScaleBytes", func() { ScaleBytes(make([]float32, 15), make([]uint8, 16), 255) })
 		mustPanic(lvl+"/ReLUBackward", func() { ReLUBackward(make([]float32, 16), make([]float32, 15)) })
-		mustPanic(lvl+"/AddTo", func() { AddTo(make([]float32, 16), make([]float32, 15)) })
 		ScaleBytes(nil, nil, 255)
 		ReLUBackward(nil, nil)
-		AddTo(nil, nil)
 	})
 }
 
@@ -205,7 +167,6 @@ func TestElementwiseNoAllocs(t *testing.T) {
 			h[3], d[3] = 1, 2
 			ScaleBytes(x[:], b[:], 255)
 			ReLUBackward(d[:], h[:])
-			AddTo(x[:64], d[:])
 			sink += x[5] + d[3]
 		})
 		if allocs != 0 {
@@ -244,25 +205,6 @@ func BenchmarkReLUBackward(b *testing.B) {
 			b.SetBytes(int64(8 * len(d)))
 			for b.Loop() {
 				ReLUBackward(d, a)
-			}
-		})
-	})
-}
-
-// BenchmarkAddTo sums half the reference model's gradients (25,445 of 50,890), what one of two
-// workers hands the other; bytes are the two inputs'.
-func BenchmarkAddTo(b *testing.B) {
-	const n = (784*64 + 64 + 64*10 + 10) / 2
-	r := rand.New(rand.NewPCG(1, 2))
-	dst, src := randSlice(r, n), randSlice(r, n)
-	for i := range src {
-		src[i] *= 1e-30 // keep dst from growing over the run
-	}
-	forLevels(b, func(lvl string) {
-		b.Run(lvl, func(b *testing.B) {
-			b.SetBytes(8 * n)
-			for b.Loop() {
-				AddTo(dst, src)
 			}
 		})
 	})

@@ -99,13 +99,6 @@ func ScaleBytes(dst []float32, src []uint8, divisor float32) {
 	scaleBytes(dst, src, divisor)
 }
 
-// AddTo sets dst[i] += src[i] for every element of dst: it sums partial gradients. src must be
-// at least as long as dst.
-func AddTo(dst, src []float32) {
-	checkLen("src", src, len(dst))
-	addTo(dst, src)
-}
-
 func checkMatMul(c, a, b []float32, m, n, k int) {
 	checkLen("C", c, m*n)
 	checkLen("A", a, m*k)

@@ -136,11 +136,3 @@ func reluBackwardGeneric(d, a []float32) {
 		}
 	}
 }
-
-// addToGeneric is the reference for AddTo.
-func addToGeneric(dst, src []float32) {
-	src = src[:len(dst)]
-	for i := range dst {
-		dst[i] += src[i]
-	}
-}

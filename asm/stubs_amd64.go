@@ -101,13 +101,3 @@ func reluBackwardAVX512(d, a *float32, n int)
 //
 //go:noescape
 func reluBackwardAVX2(d, a *float32, n int)
-
-// addToAVX512 sets dst[i] += src[i] for i < n.
-//
-//go:noescape
-func addToAVX512(dst, src *float32, n int)
-
-// addToAVX2 is addToAVX512 for n a multiple of 8.
-//
-//go:noescape
-func addToAVX2(dst, src *float32, n int)
