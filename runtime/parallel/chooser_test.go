@@ -31,6 +31,11 @@ func TestChooserPicksTheFasterWay(t *testing.T) {
 	if want := 10 * trial / 2; runs[0] != want {
 		t.Errorf("the slower way ran %d steps, want only its %d trial steps", runs[0], want)
 	}
+	// Two cores only a little faster: not worth a second core.
+	simulate(&c, period, 80*time.Microsecond, 78*time.Microsecond)
+	if c.Best() != 0 {
+		t.Fatalf("two cores at 78 µs against one at 80 µs: chose %d, want 0 (within the margin)", c.Best())
+	}
 	// The second core gets busy: two-core steps now take 250 µs.
 	simulate(&c, period, 80*time.Microsecond, 250*time.Microsecond)
 	if c.Best() != 0 {
