@@ -36,9 +36,10 @@ func emitPredict(p *Plan) (*jen.File, error) {
 }
 
 // predictChunk is how many samples a BatchPredictor runs through the kernels at once: enough rows
-// for the matrix kernels to reuse each kernel row from cache, few enough that the hidden
-// activations of a chunk stay in L2.
-const predictChunk = 128
+// for the matrix kernels to reuse each kernel row from cache, few enough that a chunk of inputs
+// stays in L1 and L2 beside the kernel. For 10,000 MNIST images (784 inputs, a 200 KB first
+// kernel) on the AVX-512 build machine: 9.9 ms at 32 rows, 10.4 ms at 64, 13.9 ms at 128.
+const predictChunk = 32
 
 // emitBatchPredict adds the BatchPredictor to predict.go: many samples at once through the matrix
 // kernels, a chunk of rows at a time, in buffers allocated once.

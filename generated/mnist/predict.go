@@ -18,7 +18,7 @@ func (m *Model) Predict(x *[InputSize]float32) (y [OutputSize]float32) {
 }
 
 // PredictChunk is the number of samples a BatchPredictor runs through the layers at once.
-const PredictChunk = 128
+const PredictChunk = 32
 
 // BatchPredictor predicts many samples at once through the matrix kernels, which is faster per
 // sample than Predict. Its buffers hold one chunk of hidden activations; it allocates nothing
