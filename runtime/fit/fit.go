@@ -211,8 +211,9 @@ func (l *loop) epoch(e int) Epoch {
 	}
 	l.lossSum, l.correct, l.seen = 0, 0, 0
 	steps := 0
-	for at := 0; at < len(l.order); at += l.cfg.BatchSize {
-		l.step(l.order[at:min(at+l.cfg.BatchSize, len(l.order))])
+	bs, n := l.cfg.BatchSize, len(l.order)
+	for at := 0; at < n; at += bs {
+		l.step(l.order[at:min(at+bs, n)], l.order[min(at+bs, n):min(at+2*bs, n)])
 		steps++
 	}
 	h := Epoch{
@@ -233,9 +234,12 @@ func (l *loop) epoch(e int) Epoch {
 }
 
 // step trains on the samples batch and adds to the epoch's running sums; it allocates nothing.
-func (l *loop) step(batch []int32) {
+func (l *loop) step(batch, next []int32) {
 	n := len(batch)
 	l.train.Batch(l.x, l.y, batch, l.cfg.Outputs)
+	// The shuffled samples are scattered over the whole set: start loading the next batch's now,
+	// so that they arrive while this step computes.
+	l.train.Prefetch(next)
 	loss, correct := l.net.TrainBatch(l.x[:n*l.cfg.Inputs], l.y[:n*l.cfg.Outputs], n)
 	l.lossSum += float64(loss) * float64(n)
 	l.correct += correct
