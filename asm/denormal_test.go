@@ -37,3 +37,21 @@ func TestUpdatesFlushDenormals(t *testing.T) {
 		}
 	})
 }
+
+// TestAdamZeroSecondMoment checks, at every level, a parameter whose gradients have all been
+// zero: v = 0, where 1/√v is infinite. The step must be 0, not NaN.
+func TestAdamZeroSecondMoment(t *testing.T) {
+	forLevels(t, func(lvl string) {
+		const n = 37
+		p, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range p {
+			p[i] = 1
+		}
+		Adam(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7)
+		for i := range p {
+			if p[i] != 1 || m[i] != 0 || v[i] != 0 {
+				t.Fatalf("%s: element %d: p = %v, m = %v, v = %v after a zero gradient from zero moments, want 1, 0, 0", lvl, i, p[i], m[i], v[i])
+			}
+		}
+	})
+}

@@ -26,6 +26,14 @@
 	STMXCSR mxcsr-8(SP); MOVL mxcsr-8(SP), BX; ORL $0x8040, BX; MOVL BX, ftz-4(SP); LDMXCSR ftz-4(SP)
 #define FTZ_OFF LDMXCSR mxcsr-8(SP)
 
+// ADAM_APPROX: the AVX-512 Adam computes √v and the division by √v + eps from VRSQRT14PS and
+// VRCP14PS estimates (relative error below 2⁻¹⁴), each refined by one Newton-Raphson step with
+// fused multiply-adds. The refined values are within about 3·2⁻²⁴ of the exact ones, so the
+// parameter update alpha·m/(√v + eps) is within about 8·2⁻²⁴ of its exact value (the Go loop and
+// the AVX2 kernel divide exactly). VSQRTPS and VDIVPS share the divider, about 22 cycles per 16
+// lanes against about 8 for the estimates; Adam over the reference model's 50,890 parameters
+// drops from about 20 µs to about 14.5 µs, where reading and writing its 1.4 MB bounds it.
+
 // func adamAVX512(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
 TEXT ·adamAVX512(SB), NOSPLIT, $8-56
 	FTZ_ON
@@ -38,6 +46,11 @@ TEXT ·adamAVX512(SB), NOSPLIT, $8-56
 	VBROADCASTSS c1+44(FP), Z21
 	VBROADCASTSS c2+48(FP), Z22
 	VBROADCASTSS eps+52(FP), Z23
+	MOVL         $0x3f000000, AX     // 0.5
+	VPBROADCASTD AX, Z24
+	MOVL         $0x3f800000, AX     // 1.0
+	VPBROADCASTD AX, Z25
+	VPXORD       Z26, Z26, Z26       // 0
 	XORQ         AX, AX
 	MOVL         $0xffff, DX
 	KMOVW        DX, K1
@@ -59,11 +72,24 @@ adam512full:
 	VSUBPS    Z2, Z5, Z5          // g² - v
 	VMULPS    Z22, Z5, Z5         // ·(1-beta2)
 	VADDPS    Z5, Z2, Z2          // v +=
-	VSQRTPS   Z2, Z6
-	VADDPS    Z23, Z6, Z6         // √v + eps
-	VMULPS    Z1, Z20, Z7         // alpha·m
-	VDIVPS    Z6, Z7, Z7          // alpha·m / (√v + eps)
-	VSUBPS    Z7, Z3, Z3          // p -=
+	// √v and 1/(√v + eps) from the 14-bit estimates, each refined by one Newton step, instead of
+	// VSQRTPS and VDIVPS, which share one slow unit: see ADAM_APPROX above.
+	VRSQRT14PS   Z2, Z8           // y ≈ 1/√v
+	VMULPS       Z8, Z2, Z9       // s = v·y ≈ √v
+	VMULPS       Z24, Z8, Z10     // y/2
+	VMOVAPS      Z24, Z11
+	VFNMADD231PS Z10, Z9, Z11     // r = 1/2 - s·y/2
+	VFMADD231PS  Z11, Z9, Z9      // s += s·r: √v to about 2⁻²³
+	VCMPPS       $0, Z26, Z2, K2  // v == 0, where y = ∞ and s = NaN
+	VMOVAPS      Z26, K2, Z9      // √0 = 0
+	VADDPS       Z23, Z9, Z6      // d = √v + eps
+	VRCP14PS     Z6, Z12          // q ≈ 1/d
+	VMOVAPS      Z25, Z13
+	VFNMADD231PS Z12, Z6, Z13     // e = 1 - d·q
+	VFMADD231PS  Z13, Z12, Z12    // q += q·e: 1/d to about 2⁻²³
+	VMULPS       Z1, Z20, Z7      // alpha·m
+	VMULPS       Z12, Z7, Z7      // alpha·m / (√v + eps)
+	VSUBPS       Z7, Z3, Z3       // p -=
 	VMOVUPS   Z1, K1, (R8)(AX*1)
 	VMOVUPS   Z2, K1, (R9)(AX*1)
 	VMOVUPS   Z3, K1, (DI)(AX*1)
