@@ -23,9 +23,9 @@ func bestLevel() int { return best }
 // The functions below are what the exported kernels call after their bounds checks. Each
 // switches on level and calls the assembly directly (see level).
 
-func matMul(c, a, b, bias []float32, m, n, k int, relu bool) {
-	if level == levelGeneric || m <= 0 || n <= 0 || k <= 0 {
-		matMulGeneric(c, a, b, bias, m, n, k, relu)
+func matMul(c, a, b, bias []float32, m, n, k, k0, k1 int, relu bool) {
+	if level == levelGeneric || m <= 0 || n <= 0 || k1 <= k0 {
+		matMulGeneric(c, a, b, bias, m, n, k, k0, k1, relu)
 		return
 	}
 	var bp *float32
@@ -36,7 +36,8 @@ func matMul(c, a, b, bias []float32, m, n, k int, relu bool) {
 	if relu {
 		flags = flagReLU
 	}
-	gemmBlocked(c, a, b, bp, k, 1, m, n, k, flags)
+	// Columns k0 to k1 of A (row stride k) times rows k0 to k1 of B.
+	gemmBlocked(c, a[k0:], b[k0*n:], bp, k, 1, m, n, k1-k0, flags)
 }
 
 // kBlock is the depth of the slices of B that gemmBlocked multiplies in turn: 96 rows of a

@@ -5,8 +5,8 @@ package asm
 // bestLevel is the fastest level this build can run: without amd64 assembly, only pure Go.
 func bestLevel() int { return levelGeneric }
 
-func matMul(c, a, b, bias []float32, m, n, k int, relu bool) {
-	matMulGeneric(c, a, b, bias, m, n, k, relu)
+func matMul(c, a, b, bias []float32, m, n, k, k0, k1 int, relu bool) {
+	matMulGeneric(c, a, b, bias, m, n, k, k0, k1, relu)
 }
 
 func matMulTransA(c, a, b []float32, m, n, k, lo, hi int) {

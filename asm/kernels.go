@@ -3,21 +3,46 @@ package asm
 // MatMul sets C = A·B, where C is m×n, A is m×k and B is k×n.
 func MatMul(c, a, b []float32, m, n, k int) {
 	checkMatMul(c, a, b, m, n, k)
-	matMul(c, a, b, nil, m, n, k, false)
+	matMul(c, a, b, nil, m, n, k, 0, k, false)
 }
 
 // MatMulBias sets C = A·B + 1·biasᵀ: every row of C gets bias (length n) added.
 func MatMulBias(c, a, b, bias []float32, m, n, k int) {
 	checkMatMul(c, a, b, m, n, k)
 	checkLen("bias", bias, n)
-	matMul(c, a, b, bias, m, n, k, false)
+	matMul(c, a, b, bias, m, n, k, 0, k, false)
 }
 
 // MatMulBiasReLU sets C = max(0, A·B + 1·biasᵀ), the forward pass of a dense ReLU layer.
 func MatMulBiasReLU(c, a, b, bias []float32, m, n, k int) {
 	checkMatMul(c, a, b, m, n, k)
 	checkLen("bias", bias, n)
-	matMul(c, a, b, bias, m, n, k, true)
+	matMul(c, a, b, bias, m, n, k, 0, k, true)
+}
+
+// MatMulPart sets C = A[:, k0:k1]·B[k0:k1, :] (+ bias when it is not nil), where A is m×k, B is
+// k×n and C is m×n: the share of a product that one core computes from its share of the inputs
+// and of the kernel's rows, so that two cores each read only the kernel rows they also update.
+// The sum of the shares' results is A·B. MatMulPart(c, a, b, bias, m, n, k, 0, k) is MatMulBias
+// (MatMul when bias is nil).
+func MatMulPart(c, a, b, bias []float32, m, n, k, k0, k1 int) {
+	if k0 < 0 || k1 > k || k0 > k1 {
+		panic("asm: MatMulPart: columns out of range")
+	}
+	checkMatMul(c, a, b, m, n, k)
+	if bias != nil {
+		checkLen("bias", bias, n)
+	}
+	matMul(c, a, b, bias, m, n, k, k0, k1, false)
+}
+
+// Add sets dst[i] += src[i] for every element of dst (src at least as long): it sums the shares
+// of a product that MatMulPart computed, a few thousand elements per step.
+func Add(dst, src []float32) {
+	checkLen("src", src, len(dst))
+	for i := range dst {
+		dst[i] += src[i]
+	}
 }
 
 // MatMulTransA sets C = Aᵀ·B, where C is m×n, A is k×m and B is k×n: the weight gradient of a

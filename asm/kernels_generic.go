@@ -2,12 +2,12 @@ package asm
 
 import "math"
 
-// matMulGeneric is the reference for MatMul, MatMulBias and MatMulBiasReLU:
+// matMulGeneric is the reference for MatMul, MatMulBias, MatMulBiasReLU and MatMulPart:
 //
-//	for i < m: for j < n: c[i*n+j] = bias[j] (or 0) + Σ_p a[i*k+p]·b[p*n+j]; then max(0, ·) if relu
+//	for i < m: for j < n: c[i*n+j] = bias[j] (or 0) + Σ_{k0 <= p < k1} a[i*k+p]·b[p*n+j]; then max(0, ·) if relu
 //
 // It runs in i-p-j order so that the inner loop walks rows of B and C contiguously.
-func matMulGeneric(c, a, b, bias []float32, m, n, k int, relu bool) {
+func matMulGeneric(c, a, b, bias []float32, m, n, k, k0, k1 int, relu bool) {
 	for i := 0; i < m; i++ {
 		ci := c[i*n : i*n+n]
 		if bias != nil {
@@ -15,7 +15,7 @@ func matMulGeneric(c, a, b, bias []float32, m, n, k int, relu bool) {
 		} else {
 			clear(ci)
 		}
-		for p := 0; p < k; p++ {
+		for p := k0; p < k1; p++ {
 			s := a[i*k+p]
 			bp := b[p*n : p*n+n]
 			for j, bv := range bp {
