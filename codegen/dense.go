@@ -25,17 +25,23 @@ func (d *Dense) forward(out, in, rows jen.Code, model func() *jen.Statement) []j
 	default:
 		code = append(code, jen.Qual(asmPath, "MatMul").Call(append([]jen.Code{out, in, kernel}, dims...)...))
 	}
+	return append(code, d.activate(out, rows)...)
+}
+
+// activate emits out = act(out), the activation as a pass over rows of pre-activations; linear
+// needs nothing.
+func (d *Dense) activate(out, rows jen.Code) []jen.Code {
 	switch d.Activation {
 	case "relu":
-		code = append(code, jen.Qual(asmPath, "ReLU").Call(out))
+		return []jen.Code{jen.Qual(asmPath, "ReLU").Call(out)}
 	case "sigmoid":
-		code = append(code, jen.Qual(asmPath, "Sigmoid").Call(out))
+		return []jen.Code{jen.Qual(asmPath, "Sigmoid").Call(out)}
 	case "tanh":
-		code = append(code, jen.Qual(asmPath, "Tanh").Call(out))
+		return []jen.Code{jen.Qual(asmPath, "Tanh").Call(out)}
 	case "softmax":
-		code = append(code, jen.Qual(asmPath, "Softmax").Call(out, rows, jen.Id(d.UnitsConst)))
+		return []jen.Code{jen.Qual(asmPath, "Softmax").Call(out, rows, jen.Id(d.UnitsConst))}
 	}
-	return code
+	return nil
 }
 
 // activationBackward emits delta ⊙= act'(act): from the gradient with respect to this layer's

@@ -76,7 +76,9 @@ func emitTrain(p *Plan) (*jen.File, error) {
 			g.Id("pair").Op("*").Qual(parallelPath, "Pair")
 			g.Id("job").Id("job")
 			g.Id("choose").Qual(parallelPath, "Chooser").Comment("one core or two, for TrainBatch")
-			g.Id("deltasPart").Func().Params(jen.Int()).Comment("method values, made once so that a step allocates nothing")
+			g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Layers[0].UnitsConst)).Float32().Comment("part 1's share of layer 1's pre-activations")
+			g.Id("firstPart").Func().Params(jen.Int()).Comment("method values, made once so that a step allocates nothing")
+			g.Id("deltasPart").Func().Params(jen.Int())
 			g.Id("gradientsPart").Func().Params(jen.Int())
 			g.Id("gradientsApplyPart").Func().Params(jen.Int())
 			g.Id("applyPart").Func().Params(jen.Int())
@@ -84,14 +86,18 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	})
 	f.Line()
 	copies := 1 + optimizerCopies(p.Optimizer)
-	f.Comment("TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state and")
-	f.Comment("one batch of activations and deltas per layer.")
-	f.Const().Id("TrainerBytes").Op("=").Add(trainerBytesExpr(p, copies))
+	extra := jen.Null()
+	if par {
+		extra = jen.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id(p.Layers[0].UnitsConst)
+	}
+	f.Comment("TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state,")
+	f.Comment("one batch of activations and deltas per layer (and for two cores, a share of layer 1's).")
+	f.Const().Id("TrainerBytes").Op("=").Add(trainerBytesExpr(p, copies)).Add(extra)
 	f.Line()
 
 	emitNewTrainer(p, f, par)
-	emitForwardRows(p, f)
-	emitDeltasRows(p, f, out)
+	emitForwardRows(p, f, par)
+	emitDeltasRows(p, f, out, par)
 	emitWeightGradients(p, f)
 	emitSteps(p, f, par)
 	if par {
@@ -141,6 +147,7 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 		jen.Id("t").Op(":=").Op("&").Id("Trainer").Values(jen.Dict{jen.Id("model"): jen.Id("m")}),
 		jen.If(jen.Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op(">").Lit(1)).Block(
 			jen.Id("t").Dot("pair").Op("=").Qual(parallelPath, "NewPair").Call(),
+			jen.Id("t").Dot("firstPart").Op("=").Id("t").Dot("runFirstLayerPart"),
 			jen.Id("t").Dot("deltasPart").Op("=").Id("t").Dot("runDeltasPart"),
 			jen.Id("t").Dot("gradientsPart").Op("=").Id("t").Dot("runGradientsPart"),
 			jen.Id("t").Dot("gradientsApplyPart").Op("=").Id("t").Dot("runGradientsApplyPart"),
@@ -182,29 +189,72 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 	f.Line()
 }
 
-// emitForwardRows writes forwardRows: rows lo to hi of x through every layer.
-func emitForwardRows(p *Plan, f *jen.File) {
+// emitForwardRows writes forwardRows: rows lo to hi of x through every layer. In a two-core
+// Trainer it takes shared: layer 1's pre-activations were already computed in two shares of its
+// inputs (firstLayerShare), and only need adding and activating.
+func emitForwardRows(p *Plan, f *jen.File, par bool) {
 	model := func() *jen.Statement { return jen.Id("t").Dot("model") }
+	params := []jen.Code{jen.Id("x").Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi")).Int()}
 	f.Comment("forwardRows runs rows lo to hi of x through every layer into the same rows of the activation")
-	f.Comment("buffers.")
-	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("forwardRows").Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(func(g *jen.Group) {
+	if par {
+		params = append(params, jen.Id("shared").Bool())
+		f.Comment("buffers. With shared, layer 1's pre-activations are the two shares that firstLayerShare left")
+		f.Comment("in its activation buffer and in zpart.")
+	} else {
+		f.Comment("buffers.")
+	}
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("forwardRows").Params(params...).BlockFunc(func(g *jen.Group) {
 		g.Id("rows").Op(":=").Id("hi").Op("-").Id("lo")
 		in := rowRange(jen.Id("x"), "InputSize")
-		for _, d := range p.Layers {
+		for i, d := range p.Layers {
 			o := rowRange(jen.Id("t").Dot(d.Act), d.UnitsConst)
-			for _, c := range d.forward(o, in, jen.Id("rows"), model) {
-				g.Add(c)
+			if i == 0 && par {
+				g.If(jen.Id("shared")).Block(
+					append([]jen.Code{jen.Qual(asmPath, "Add").Call(o, rowRange(jen.Id("t").Dot("zpart"), d.UnitsConst))},
+						d.activate(o, jen.Id("rows"))...)...,
+				).Else().Block(d.forward(o, in, jen.Id("rows"), model)...)
+			} else {
+				for _, c := range d.forward(o, in, jen.Id("rows"), model) {
+					g.Add(c)
+				}
 			}
 			in = o
 		}
 	})
+	f.Line()
+	if !par {
+		return
+	}
+	d := p.Layers[0]
+	kernel := jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty())
+	bias := jen.Nil()
+	if d.UseBias {
+		bias = jen.Id("t").Dot("model").Dot(d.Bias).Index(jen.Empty(), jen.Empty())
+	}
+	upTo := func(base *jen.Statement, size string) *jen.Statement {
+		return base.Index(jen.Empty(), jen.Id("n").Op("*").Id(size))
+	}
+	dims := []jen.Code{jen.Id("n"), jen.Id(d.UnitsConst), jen.Id("InputSize"), jen.Id("lo"), jen.Id("hi")}
+	f.Comment("firstLayerShare computes part's share (of parts) of layer 1's pre-activations for n rows: the")
+	f.Comment("product of the inputs and of the kernel rows that the same part updates (see share), part 0's")
+	f.Comment("with the bias into the activation buffer, the other into zpart. Each core so reads only the")
+	f.Comment("kernel rows it wrote itself, instead of the whole kernel the other core has just updated.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("firstLayerShare").
+		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).Block(
+		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id("InputSize"), jen.Id("part"), jen.Id("parts")),
+		jen.If(jen.Id("part").Op("==").Lit(0)).Block(
+			jen.Qual(asmPath, "MatMulPart").Call(append([]jen.Code{upTo(jen.Id("t").Dot(d.Act), d.UnitsConst), upTo(jen.Id("x"), "InputSize"), kernel, bias}, dims...)...),
+			jen.Return(),
+		),
+		jen.Qual(asmPath, "MatMulPart").Call(append([]jen.Code{upTo(jen.Id("t").Dot("zpart"), d.UnitsConst), upTo(jen.Id("x"), "InputSize"), kernel.Clone(), jen.Nil()}, dims...)...),
+	)
 	f.Line()
 }
 
 // emitDeltasRows writes deltasRows: forward and back over rows lo to hi of a batch of n rows,
 // leaving in every layer's delta buffer, for those rows, the gradient of the batch's mean loss with
 // respect to the layer's pre-activations.
-func emitDeltasRows(p *Plan, f *jen.File, out *Dense) {
+func emitDeltasRows(p *Plan, f *jen.File, out *Dense, par bool) {
 	rows := jen.Id("rows")
 	lossFn := "CrossEntropy"
 	if p.Loss == "mean_squared_error" {
@@ -214,10 +264,15 @@ func emitDeltasRows(p *Plan, f *jen.File, out *Dense) {
 	f.Comment("leaving those rows' deltas (the gradients of the batch's mean loss with respect to each layer's")
 	f.Comment("pre-activations) in the delta buffers. It returns the mean loss and the number of correct")
 	f.Comment("predictions over rows lo to hi.")
-	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("deltasRows").
-		Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi"), jen.Id("n")).Int()).
+	params := []jen.Code{jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi"), jen.Id("n")).Int()}
+	forward := []jen.Code{jen.Id("x"), jen.Id("lo"), jen.Id("hi")}
+	if par {
+		params = append(params, jen.Id("shared").Bool())
+		forward = append(forward, jen.Id("shared"))
+	}
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("deltasRows").Params(params...).
 		Params(jen.Id("loss").Float32(), jen.Id("correct").Int()).BlockFunc(func(g *jen.Group) {
-		g.Id("t").Dot("forwardRows").Call(jen.Id("x"), jen.Id("lo"), jen.Id("hi"))
+		g.Id("t").Dot("forwardRows").Call(forward...)
 		g.Id("rows").Op(":=").Id("hi").Op("-").Id("lo")
 		g.List(jen.Id("output"), jen.Id("target"), jen.Id("delta")).Op(":=").List(
 			rowRange(jen.Id("t").Dot(out.Act), "OutputSize"), rowRange(jen.Id("y"), "OutputSize"), rowRange(jen.Id("t").Dot(out.Delta), "OutputSize"))
@@ -273,10 +328,12 @@ func emitWeightGradients(p *Plan, f *jen.File) {
 
 // emitSteps writes the exported steps: Gradients, Apply, TrainBatch and EvalBatch.
 //
-// A step has two phases. The first runs the batch forward and back row by row (deltasRows); the
-// second computes the weight gradients and updates the parameters share by share (rows of each
-// kernel, weightGradients and update), so that the part that computes a share of a gradient also
-// updates that share while it is in its cache. A Trainer with the two-core path splits every
+// A step has three phases. The first computes layer 1's pre-activations share by share of its
+// inputs (firstLayerShare: each part multiplies by the kernel rows it updates); the second runs the
+// batch forward from there and back, row by row (deltasRows); the third computes the weight
+// gradients and updates the parameters share by share (rows of each kernel, weightGradients and
+// update). The part that computes a share of a gradient so also updates it while it is in its
+// cache, and the largest kernel, layer 1's, never moves between the cores' caches. A Trainer with the two-core path splits every
 // batch of at least ParallelMinRows rows into the same two halves and two shares whether it has
 // one core or two: on two they run at once, on one one after the other. The kernel calls are the
 // same either way, so the results do not depend on GOMAXPROCS, nor on which way the Chooser picks,
@@ -291,7 +348,11 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	}
 	both := func(method string) []jen.Code { return []jen.Code{call(method, jen.Lit(0)), call(method, jen.Lit(1))} }
 	lossCorrect := jen.List(jen.Id("loss"), jen.Id("correct"))
-	wholeDeltas := lossCorrect.Clone().Op("=").Add(call("deltasRows", jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"), jen.Id("n")))
+	deltaArgs := []jen.Code{jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"), jen.Id("n")}
+	if par {
+		deltaArgs = append(deltaArgs, jen.False())
+	}
+	wholeDeltas := lossCorrect.Clone().Op("=").Add(call("deltasRows", deltaArgs...))
 	wholeGradients := call("weightGradients", jen.Id("x"), jen.Id("n"), jen.Lit(0), jen.Lit(1))
 	small := jen.Id("n").Op("<").Id("ParallelMinRows")
 	startJob := jen.Id("t").Dot("job").Op("=").Id("job").Values(jen.Dict{jen.Id("x"): jen.Id("x"), jen.Id("y"): jen.Id("y"), jen.Id("n"): jen.Id("n")})
@@ -312,8 +373,8 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		}
 		g.If(small).Block(wholeDeltas, wholeGradients, jen.Return())
 		g.Add(startJob)
-		g.If(hasPair).Block(run("deltasPart"), run("gradientsPart")).
-			Else().Block(append(both("runDeltasPart"), both("runGradientsPart")...)...)
+		g.If(hasPair).Block(run("firstPart"), run("deltasPart"), run("gradientsPart")).
+			Else().Block(append(append(both("runFirstLayerPart"), both("runDeltasPart")...), both("runGradientsPart")...)...)
 		g.Return(jen.Id("t").Dot("job").Dot("result").Call())
 	})
 	f.Line()
@@ -345,11 +406,12 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		g.Var().Id("start").Qual("time", "Time")
 		g.If(hasPair).Block(jen.List(jen.Id("way"), jen.Id("start")).Op("=").List(jen.Id("t").Dot("choose").Dot("Next").Call(), jen.Qual("time", "Now").Call()))
 		g.If(jen.Id("way").Op("==").Lit(1)).Block(
+			run("firstPart"),
 			run("deltasPart"),
 			run("gradientsApplyPart"),
 		).Else().BlockFunc(func(g *jen.Group) {
 			g.Comment("The same halves and shares one after the other: the same result as on two cores.")
-			for _, c := range append(both("runDeltasPart"), both("runGradientsApplyPart")...) {
+			for _, c := range append(append(both("runFirstLayerPart"), both("runDeltasPart")...), both("runGradientsApplyPart")...) {
 				g.Add(c)
 			}
 		})
@@ -363,12 +425,16 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	}
 	outAct := jen.Id("t").Dot(p.Output().Act).Index(jen.Empty(), jen.Id("n").Op("*").Id("OutputSize"))
 	target := jen.Id("y").Index(jen.Empty(), jen.Id("n").Op("*").Id("OutputSize"))
+	forwardArgs := []jen.Code{jen.Id("x"), jen.Lit(0), jen.Id("n")}
+	if par {
+		forwardArgs = append(forwardArgs, jen.False())
+	}
 	f.Comment("EvalBatch runs the first n rows of x forward only and returns their mean loss against y and")
 	f.Comment("the number of rows predicted correctly.")
 	f.Func().Add(recv()).Id("EvalBatch").Params(xyn...).Params(results...).Block(
 		jen.Id("checkBatch").Call(jen.Lit("EvalBatch"), jen.Id("x"), jen.Id("y"), jen.Id("n")),
 		jen.Id("t").Dot("n").Op("=").Id("n"),
-		call("forwardRows", jen.Id("x"), jen.Lit(0), jen.Id("n")),
+		call("forwardRows", forwardArgs...),
 		jen.Return(jen.Qual(asmPath, lossFn).Call(jen.Nil(), outAct, target, jen.Id("n"), jen.Id("OutputSize")),
 			jen.Qual(asmPath, "Correct").Call(outAct, target, jen.Id("n"), jen.Id("OutputSize"))),
 	)
@@ -381,11 +447,15 @@ func emitParts(f *jen.File) {
 	recv := func() *jen.Statement { return jen.Params(jen.Id("t").Op("*").Id("Trainer")) }
 	part := jen.Id("part").Int()
 	job := func(field string) *jen.Statement { return jen.Id("t").Dot("job").Dot(field) }
-	f.Comment("runDeltasPart runs one half of the batch's rows forward and back.")
+	f.Comment("runFirstLayerPart computes this part's share of layer 1's pre-activations for the whole batch.")
+	f.Func().Add(recv()).Id("runFirstLayerPart").Params(part).Block(
+		jen.Id("t").Dot("firstLayerShare").Call(job("x"), job("n"), jen.Id("part"), jen.Lit(2)))
+	f.Line()
+	f.Comment("runDeltasPart runs one half of the batch's rows forward from layer 1's shares, and back.")
 	f.Func().Add(recv()).Id("runDeltasPart").Params(part).Block(
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("t").Dot("job").Dot("half").Call(jen.Id("part")),
 		jen.List(job("loss").Index(jen.Id("part")), job("correct").Index(jen.Id("part"))).Op("=").
-			Id("t").Dot("deltasRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi"), job("n")),
+			Id("t").Dot("deltasRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi"), job("n"), jen.True()),
 	)
 	f.Line()
 	f.Comment("runGradientsPart computes this part's share of the weight gradients.")

@@ -42,16 +42,18 @@ type Trainer struct {
 	// Two-core steps; pair is nil when the Trainer runs on one core.
 	pair               *parallel.Pair
 	job                job
-	choose             parallel.Chooser // one core or two, for TrainBatch
-	deltasPart         func(int)        // method values, made once so that a step allocates nothing
+	choose             parallel.Chooser                 // one core or two, for TrainBatch
+	zpart              [BatchSize * Dense1Units]float32 // part 1's share of layer 1's pre-activations
+	firstPart          func(int)                        // method values, made once so that a step allocates nothing
+	deltasPart         func(int)
 	gradientsPart      func(int)
 	gradientsApplyPart func(int)
 	applyPart          func(int)
 }
 
-// TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state and
-// one batch of activations and deltas per layer.
-const TrainerBytes = 3*ModelBytes + 8*BatchSize*Dense1Units + 8*BatchSize*Dense2Units
+// TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state,
+// one batch of activations and deltas per layer (and for two cores, a share of layer 1's).
+const TrainerBytes = 3*ModelBytes + 8*BatchSize*Dense1Units + 8*BatchSize*Dense2Units + 4*BatchSize*Dense1Units
 
 // NewTrainer returns a Trainer that updates m. When GOMAXPROCS > 1 it starts a helper goroutine
 // that takes half of every step of at least ParallelMinRows rows; Close stops it.
@@ -59,6 +61,7 @@ func NewTrainer(m *Model) *Trainer {
 	t := &Trainer{model: m}
 	if runtime.GOMAXPROCS(0) > 1 {
 		t.pair = parallel.NewPair()
+		t.firstPart = t.runFirstLayerPart
 		t.deltasPart = t.runDeltasPart
 		t.gradientsPart = t.runGradientsPart
 		t.gradientsApplyPart = t.runGradientsApplyPart
@@ -100,20 +103,39 @@ func (j *job) result() (float32, int) {
 }
 
 // forwardRows runs rows lo to hi of x through every layer into the same rows of the activation
-// buffers.
-func (t *Trainer) forwardRows(x []float32, lo, hi int) {
+// buffers. With shared, layer 1's pre-activations are the two shares that firstLayerShare left
+// in its activation buffer and in zpart.
+func (t *Trainer) forwardRows(x []float32, lo, hi int, shared bool) {
 	rows := hi - lo
-	asm.MatMulBiasReLU(t.act1[lo*Dense1Units:hi*Dense1Units], x[lo*InputSize:hi*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], rows, Dense1Units, InputSize)
+	if shared {
+		asm.Add(t.act1[lo*Dense1Units:hi*Dense1Units], t.zpart[lo*Dense1Units:hi*Dense1Units])
+		asm.ReLU(t.act1[lo*Dense1Units : hi*Dense1Units])
+	} else {
+		asm.MatMulBiasReLU(t.act1[lo*Dense1Units:hi*Dense1Units], x[lo*InputSize:hi*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], rows, Dense1Units, InputSize)
+	}
 	asm.MatMulBias(t.act2[lo*Dense2Units:hi*Dense2Units], t.act1[lo*Dense1Units:hi*Dense1Units], t.model.Dense2Kernel[:], t.model.Dense2Bias[:], rows, Dense2Units, Dense1Units)
 	asm.Softmax(t.act2[lo*Dense2Units:hi*Dense2Units], rows, Dense2Units)
+}
+
+// firstLayerShare computes part's share (of parts) of layer 1's pre-activations for n rows: the
+// product of the inputs and of the kernel rows that the same part updates (see share), part 0's
+// with the bias into the activation buffer, the other into zpart. Each core so reads only the
+// kernel rows it wrote itself, instead of the whole kernel the other core has just updated.
+func (t *Trainer) firstLayerShare(x []float32, n, part, parts int) {
+	lo, hi := share(InputSize, part, parts)
+	if part == 0 {
+		asm.MatMulPart(t.act1[:n*Dense1Units], x[:n*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], n, Dense1Units, InputSize, lo, hi)
+		return
+	}
+	asm.MatMulPart(t.zpart[:n*Dense1Units], x[:n*InputSize], t.model.Dense1Kernel[:], nil, n, Dense1Units, InputSize, lo, hi)
 }
 
 // deltasRows runs rows lo to hi of a batch of n rows forward, then back through every layer,
 // leaving those rows' deltas (the gradients of the batch's mean loss with respect to each layer's
 // pre-activations) in the delta buffers. It returns the mean loss and the number of correct
 // predictions over rows lo to hi.
-func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int) (loss float32, correct int) {
-	t.forwardRows(x, lo, hi)
+func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int, shared bool) (loss float32, correct int) {
+	t.forwardRows(x, lo, hi, shared)
 	rows := hi - lo
 	output, target, delta := t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], t.delta2[lo*OutputSize:hi*OutputSize]
 	loss = asm.CrossEntropy(delta, output, target, rows, OutputSize)
@@ -156,7 +178,7 @@ func (t *Trainer) Gradients(x, y []float32, n int) (loss float32, correct int) {
 	checkBatch("Gradients", x, y, n)
 	t.n = n
 	if n < ParallelMinRows {
-		loss, correct = t.deltasRows(x, y, 0, n, n)
+		loss, correct = t.deltasRows(x, y, 0, n, n, false)
 		t.weightGradients(x, n, 0, 1)
 		return
 	}
@@ -166,9 +188,12 @@ func (t *Trainer) Gradients(x, y []float32, n int) (loss float32, correct int) {
 		y: y,
 	}
 	if t.pair != nil {
+		t.pair.Run(t.firstPart)
 		t.pair.Run(t.deltasPart)
 		t.pair.Run(t.gradientsPart)
 	} else {
+		t.runFirstLayerPart(0)
+		t.runFirstLayerPart(1)
 		t.runDeltasPart(0)
 		t.runDeltasPart(1)
 		t.runGradientsPart(0)
@@ -194,7 +219,7 @@ func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) 
 	t.n = n
 	t.startUpdate()
 	if n < ParallelMinRows {
-		loss, correct = t.deltasRows(x, y, 0, n, n)
+		loss, correct = t.deltasRows(x, y, 0, n, n, false)
 		t.weightGradients(x, n, 0, 1)
 		t.update(0, 1)
 		return
@@ -211,10 +236,13 @@ func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) 
 		way, start = t.choose.Next(), time.Now()
 	}
 	if way == 1 {
+		t.pair.Run(t.firstPart)
 		t.pair.Run(t.deltasPart)
 		t.pair.Run(t.gradientsApplyPart)
 	} else {
 		// The same halves and shares one after the other: the same result as on two cores.
+		t.runFirstLayerPart(0)
+		t.runFirstLayerPart(1)
 		t.runDeltasPart(0)
 		t.runDeltasPart(1)
 		t.runGradientsApplyPart(0)
@@ -231,14 +259,19 @@ func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) 
 func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int) {
 	checkBatch("EvalBatch", x, y, n)
 	t.n = n
-	t.forwardRows(x, 0, n)
+	t.forwardRows(x, 0, n, false)
 	return asm.CrossEntropy(nil, t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize), asm.Correct(t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize)
 }
 
-// runDeltasPart runs one half of the batch's rows forward and back.
+// runFirstLayerPart computes this part's share of layer 1's pre-activations for the whole batch.
+func (t *Trainer) runFirstLayerPart(part int) {
+	t.firstLayerShare(t.job.x, t.job.n, part, 2)
+}
+
+// runDeltasPart runs one half of the batch's rows forward from layer 1's shares, and back.
 func (t *Trainer) runDeltasPart(part int) {
 	lo, hi := t.job.half(part)
-	t.job.loss[part], t.job.correct[part] = t.deltasRows(t.job.x, t.job.y, lo, hi, t.job.n)
+	t.job.loss[part], t.job.correct[part] = t.deltasRows(t.job.x, t.job.y, lo, hi, t.job.n, true)
 }
 
 // runGradientsPart computes this part's share of the weight gradients.
