@@ -6,12 +6,11 @@ import "math"
 // delta (the loss gradient with respect to the activation's output) by the activation's
 // derivative, written in terms of the output a, so that the pre-activations need not be kept.
 
-// ReLU sets x[i] = max(0, x[i]).
+// ReLU sets x[i] = max(0, x[i]) (NaN stays NaN). It runs without branches, which on the signs
+// of fresh pre-activations would be mispredicted half the time.
 func ReLU(x []float32) {
 	for i, v := range x {
-		if v < 0 {
-			x[i] = 0
-		}
+		x[i] = max(v, 0)
 	}
 }
 

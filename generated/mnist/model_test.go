@@ -124,6 +124,13 @@ func TestTwoCoresMatchOne(t *testing.T) {
 		t2.TrainBatch(x, y, BatchSize)
 	}
 	compare("parameters after 40 steps", one.Tensors(), two.Tensors())
+	// Evaluation in halves on two cores (which EvalBatch does once two-core steps have won).
+	l1, c1 := t1.EvalBatch(x, y, BatchSize)
+	t2.job = job{x: x, y: y, n: BatchSize}
+	t2.pair.Run(t2.evalPart)
+	if l2, c2 := t2.job.result(); l1 != l2 || c1 != c2 {
+		t.Fatalf("evaluation: one core loss %v, %d correct; two cores %v, %d", l1, c1, l2, c2)
+	}
 }
 
 // BenchmarkPredict measures one prediction.

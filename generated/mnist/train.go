@@ -49,6 +49,7 @@ type Trainer struct {
 	gradientsPart      func(int)
 	gradientsApplyPart func(int)
 	applyPart          func(int)
+	evalPart           func(int)
 }
 
 // TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state,
@@ -66,6 +67,7 @@ func NewTrainer(m *Model) *Trainer {
 		t.gradientsPart = t.runGradientsPart
 		t.gradientsApplyPart = t.runGradientsApplyPart
 		t.applyPart = t.runApplyPart
+		t.evalPart = t.runEvalPart
 	}
 	return t
 }
@@ -254,13 +256,40 @@ func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) 
 	return t.job.result()
 }
 
+// evalRows runs rows lo to hi of x forward and returns their mean loss against y and the
+// number of them predicted correctly.
+func (t *Trainer) evalRows(x, y []float32, lo, hi int) (loss float32, correct int) {
+	t.forwardRows(x, lo, hi, false)
+	return asm.CrossEntropy(nil, t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], hi-lo, OutputSize), asm.Correct(t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], hi-lo, OutputSize)
+}
+
 // EvalBatch runs the first n rows of x forward only and returns their mean loss against y and
 // the number of rows predicted correctly.
 func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int) {
 	checkBatch("EvalBatch", x, y, n)
 	t.n = n
-	t.forwardRows(x, 0, n, false)
-	return asm.CrossEntropy(nil, t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize), asm.Correct(t.act2[:n*OutputSize], y[:n*OutputSize], n, OutputSize)
+	if n < ParallelMinRows {
+		return t.evalRows(x, y, 0, n)
+	}
+	t.job = job{
+		n: n,
+		x: x,
+		y: y,
+	}
+	// In halves, on two cores when steps have lately been faster on two.
+	if t.pair != nil && t.choose.Best() == 1 {
+		t.pair.Run(t.evalPart)
+	} else {
+		t.runEvalPart(0)
+		t.runEvalPart(1)
+	}
+	return t.job.result()
+}
+
+// runEvalPart runs one half of the batch's rows forward.
+func (t *Trainer) runEvalPart(part int) {
+	lo, hi := t.job.half(part)
+	t.job.loss[part], t.job.correct[part] = t.evalRows(t.job.x, t.job.y, lo, hi)
 }
 
 // runFirstLayerPart computes this part's share of layer 1's pre-activations for the whole batch.
