@@ -6,14 +6,20 @@
 // The generated package for a spec named mnist with layers Dense(64, relu) and Dense(10,
 // softmax) offers:
 //
-//	const InputSize, OutputSize, BatchSize, Dense1Units, Dense2Units, ParamCount = ...
+//	const InputSize, OutputSize, BatchSize, Dense1Units, Dense2Units, ParamCount, ModelBytes = ...
+//	const Epochs, ValidationSplit, Shuffle, Seed = ...     // the spec's fit section
+//	const LearningRate, Beta1, Beta2, Epsilon = ...        // the optimiser's settings
+//	const Fingerprint uint64 = ...                         // the tensors' names and shapes, for weights files
 //	type Model struct{ Dense1Kernel [InputSize * Dense1Units]float32; Dense1Bias [Dense1Units]float32; ... }
 //	func (m *Model) Init(seed uint64)                  // Keras initialisers, zero biases
 //	func (m *Model) Tensors() []weights.Tensor         // dense1/kernel [in out], dense1/bias [out], ... in layer order
 //	func (m *Model) Save(path string) error / Load(path string) error / Decode(name string, data []byte) error
 //	func (m *Model) Predict(x *[InputSize]float32) [OutputSize]float32   // 0 allocations, concurrent-safe
+//	func NewBatchPredictor(m *Model) *BatchPredictor   // many samples at once, PredictChunk rows at a time
+//	func (b *BatchPredictor) Predict(x, y []float32)
 //	type Trainer struct{ ... }                          // buffers for BatchSize rows, allocated once
-//	func NewTrainer(m *Model) *Trainer
+//	func NewTrainer(m *Model) *Trainer                  // with GOMAXPROCS > 1, a helper goroutine
+//	func (t *Trainer) Close()                           // stops the helper
 //	func (t *Trainer) Gradients(x, y []float32, n int) (loss float32, correct int) // forward + backward of n rows
 //	func (t *Trainer) Output() []float32               // the last forward pass's outputs, n×OutputSize
 //	func (t *Trainer) GradTensors() []weights.Tensor   // the last Gradients' results, in Tensors order
@@ -22,5 +28,12 @@
 //	func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int)  // forward only
 //
 // x holds n rows of InputSize values and y n rows of OutputSize targets (one-hot for the
-// cross-entropies); loss is the mean over the n rows; gradients are of that mean.
+// cross-entropies); loss is the mean over the n rows; gradients are of that mean. cmd/train
+// beside the package is a trainer program, and model_test.go tests that Predict and a training
+// step allocate nothing (and, for networks large enough to share steps between two cores, that
+// two cores give bit-identical results to one), with benchmarks.
+//
+// A network whose full-batch forward pass is at least 2²⁰ multiply-adds, with a batch of at least
+// twice ParallelMinRows, gets the two-core Trainer (emit_train.go explains its phases); smaller
+// ones get a plain one-core Trainer.
 package codegen
