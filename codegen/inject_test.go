@@ -73,6 +73,8 @@ func TestGenerateRejectsBadNames(t *testing.T) {
 	for _, tc := range []struct{ pkg, importPath string }{
 		{"os; evil", "example.com/x"},
 		{"func", "example.com/x"},
+		{"main", "example.com/x"},
+		{"init", "example.com/x"},
 		{"Upper", "example.com/x"},
 		{"9lives", "example.com/x"},
 		{"ok", "example.com/x\"\nevil"},

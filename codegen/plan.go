@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"fmt"
-	"go/token"
 	"hash/fnv"
 	"path"
 	"path/filepath"
@@ -61,8 +60,8 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 	if pkg == "" {
 		pkg = m.Name
 	}
-	if !isPackageName(pkg) {
-		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier of lower-case letters, digits and underscores", pkg)
+	if problem := spec.PackageNameProblem(pkg); problem != "" {
+		return nil, fmt.Errorf("codegen: package name: %s", problem)
 	}
 	if opt.ImportPath == "" || strings.ContainsAny(opt.ImportPath, "\"`\\ \t\r\n") {
 		return nil, fmt.Errorf("codegen: import path %q is empty or has characters an import path cannot have", opt.ImportPath)
@@ -138,21 +137,6 @@ func fingerprint(p *Plan) uint64 {
 		}
 	}
 	return h.Sum64()
-}
-
-// isPackageName reports whether s can name a generated package: lower-case ASCII letters, digits
-// and underscores, starting with a letter, and not a Go keyword.
-func isPackageName(s string) bool {
-	if s == "" || len(s) > 64 || token.IsKeyword(s) || !token.IsIdentifier(s) {
-		return false
-	}
-	for i, r := range s {
-		ok := r >= 'a' && r <= 'z' || r == '_' || (i > 0 && r >= '0' && r <= '9')
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // sanitiseComment makes s safe inside a // comment: it must not end the comment line (which

@@ -102,19 +102,33 @@ func (r *reader) checkParameters(m *Model) {
 	if in > maxInputSize {
 		return
 	}
-	var total int64
+	var total, units int64
+	inputs := int64(in)
 	for i, l := range m.Layers {
-		units := join(item("layers", i+1), "units")
-		if !r.has(units) || l.Units < 1 || l.Units > maxUnits {
+		key := join(item("layers", i+1), "units")
+		if !r.has(key) || l.Units < 1 || l.Units > maxUnits {
 			return
 		}
 		total += int64(in) * int64(l.Units)
 		if l.UseBias {
 			total += int64(l.Units)
 		}
+		units += int64(l.Units)
 		in = l.Units
 	}
 	if total > maxParameters {
 		r.add(r.at("layers"), "layers: %d parameters in total; allowed: at most %d (2^26)", total, maxParameters)
+	}
+	// A Trainer holds a batch of inputs and, per layer, a batch of activations, deltas and (for
+	// two cores) a share of pre-activations, all float32.
+	if batch := int64(m.Fit.BatchSize); batch > 0 {
+		if bytes := 4 * batch * (inputs + 3*units); bytes > maxBatchBytes {
+			at := r.at("layers")
+			if r.has(join("fit", "batch_size")) {
+				at = r.at(join("fit", "batch_size"))
+			}
+			r.add(at, "fit.batch_size: %d samples of %d inputs through %d units need %d MiB of training buffers; allowed: at most %d MiB (a smaller batch or fewer units)",
+				batch, inputs, units, bytes>>20, maxBatchBytes>>20)
+		}
 	}
 }

@@ -38,6 +38,7 @@ const (
 	maxLayers      = 64
 	maxUnits       = 65536
 	maxParameters  = 1 << 26
+	maxBatchBytes  = 1 << 30
 	maxEpochs      = 100000
 	maxBatchSize   = 65536
 	maxLearnRate   = 10

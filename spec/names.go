@@ -30,7 +30,12 @@ var reserved = map[string]string{
 	"internal": "limits who may import the folder",
 	"vendor":   "is the folder of vendored modules",
 	"testdata": "is a folder the go command ignores",
+	"init":     "cannot be imported: init must be a function",
 }
+
+// PackageNameProblem returns what is wrong with name as the name of a generated package (a spec's
+// name, or the name a user asks for instead), or "" when nothing is.
+func PackageNameProblem(name string) string { return checkName(name) }
 
 // checkName returns what is wrong with name as a Go package name, or "" when nothing is.
 func checkName(name string) string {
