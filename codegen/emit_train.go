@@ -143,7 +143,8 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 		return
 	}
 	f.Comment("NewTrainer returns a Trainer that updates m. When GOMAXPROCS > 1 it starts a helper goroutine")
-	f.Comment("that takes half of every step of at least ParallelMinRows rows; Close stops it.")
+	f.Comment("that takes half of every step of at least ParallelMinRows rows; Close stops it, and so does")
+	f.Comment("the garbage collector once the Trainer is unreachable.")
 	f.Func().Id("NewTrainer").Params(jen.Id("m").Op("*").Id("Model")).Op("*").Id("Trainer").Block(
 		jen.Id("t").Op(":=").Op("&").Id("Trainer").Values(jen.Dict{jen.Id("model"): jen.Id("m")}),
 		jen.If(jen.Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op(">").Lit(1)).Block(
@@ -154,6 +155,8 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 			jen.Id("t").Dot("gradientsApplyPart").Op("=").Id("t").Dot("runGradientsApplyPart"),
 			jen.Id("t").Dot("applyPart").Op("=").Id("t").Dot("runApplyPart"),
 			jen.Id("t").Dot("evalPart").Op("=").Id("t").Dot("runEvalPart"),
+			jen.Comment("A Trainer its owner drops without Close still stops its helper."),
+			jen.Qual("runtime", "AddCleanup").Call(jen.Id("t"), jen.Parens(jen.Op("*").Qual(parallelPath, "Pair")).Dot("Close"), jen.Id("t").Dot("pair")),
 		),
 		jen.Return(jen.Id("t")),
 	)

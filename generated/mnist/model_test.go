@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/nngen/nngen/runtime/weights"
 )
@@ -38,17 +39,26 @@ func TestPredictAllocatesNothing(t *testing.T) {
 	_ = sink
 }
 
-// TestTrainStepAllocatesNothing checks that a training step uses only the Trainer's buffers.
+// TestTrainStepAllocatesNothing checks that a training step and an evaluation use only the
+// Trainer's buffers, for full and partial batches, on one core and on two.
 func TestTrainStepAllocatesNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	var m Model
 	m.Init(1)
 	tr := NewTrainer(&m)
+	defer tr.Close()
 	x, y := randomBatch(3)
-	if n := testing.AllocsPerRun(20, func() { tr.TrainBatch(x, y, BatchSize) }); n != 0 {
-		t.Errorf("TrainBatch allocates %v times per step, want 0", n)
+	for _, n := range []int{BatchSize, BatchSize/2 + 1, 1, ParallelMinRows - 1} {
+		if a := testing.AllocsPerRun(20, func() { tr.TrainBatch(x, y, n) }); a != 0 {
+			t.Errorf("TrainBatch of %d rows allocates %v times per step, want 0", n, a)
+		}
+		if a := testing.AllocsPerRun(20, func() { tr.EvalBatch(x, y, n) }); a != 0 {
+			t.Errorf("EvalBatch of %d rows allocates %v times, want 0", n, a)
+		}
 	}
-	if n := testing.AllocsPerRun(20, func() { tr.TrainBatch(x, y, BatchSize/2+1) }); n != 0 {
-		t.Errorf("TrainBatch on a partial batch allocates %v times per step, want 0", n)
+	tr.Close()
+	if a := testing.AllocsPerRun(20, func() { tr.TrainBatch(x, y, BatchSize) }); a != 0 {
+		t.Errorf("TrainBatch on one core allocates %v times per step, want 0", a)
 	}
 }
 
@@ -133,6 +143,26 @@ func TestTwoCoresMatchOne(t *testing.T) {
 	}
 }
 
+// TestDroppedTrainerStopsItsHelper checks that the garbage collector stops the helper goroutine
+// of a Trainer that was dropped without Close.
+func TestDroppedTrainerStopsItsHelper(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	before := runtime.NumGoroutine()
+	var m Model
+	func() {
+		tr := NewTrainer(&m)
+		x, y := randomBatch(11)
+		tr.TrainBatch(x, y, BatchSize)
+	}()
+	for i := 0; i < 200 && runtime.NumGoroutine() > before; i++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after dropping a Trainer, %d before: its helper still runs", n, before)
+	}
+}
+
 // BenchmarkPredict measures one prediction.
 func BenchmarkPredict(b *testing.B) {
 	var m Model
@@ -153,6 +183,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	var m Model
 	m.Init(1)
 	tr := NewTrainer(&m)
+	defer tr.Close()
 	x, y := randomBatch(3)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -57,7 +57,8 @@ type Trainer struct {
 const TrainerBytes = 3*ModelBytes + 8*BatchSize*Dense1Units + 8*BatchSize*Dense2Units + 4*BatchSize*Dense1Units
 
 // NewTrainer returns a Trainer that updates m. When GOMAXPROCS > 1 it starts a helper goroutine
-// that takes half of every step of at least ParallelMinRows rows; Close stops it.
+// that takes half of every step of at least ParallelMinRows rows; Close stops it, and so does
+// the garbage collector once the Trainer is unreachable.
 func NewTrainer(m *Model) *Trainer {
 	t := &Trainer{model: m}
 	if runtime.GOMAXPROCS(0) > 1 {
@@ -68,6 +69,8 @@ func NewTrainer(m *Model) *Trainer {
 		t.gradientsApplyPart = t.runGradientsApplyPart
 		t.applyPart = t.runApplyPart
 		t.evalPart = t.runEvalPart
+		// A Trainer its owner drops without Close still stops its helper.
+		runtime.AddCleanup(t, (*parallel.Pair).Close, t.pair)
 	}
 	return t
 }

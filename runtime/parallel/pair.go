@@ -41,8 +41,11 @@ func NewPair() *Pair {
 
 // Run calls f(1) on the helper and f(0) on the calling goroutine, and returns when both have
 // returned. It allocates nothing when f is a func value made once (such as a method value stored
-// in a field), not a new closure for each call.
+// in a field), not a new closure for each call. It panics after Close.
 func (p *Pair) Run(f func(part int)) {
+	if p.closed.Load() {
+		panic("parallel: Run after Close")
+	}
 	p.f = f
 	gen := p.start.Add(1)
 	p.signal()
@@ -52,14 +55,17 @@ func (p *Pair) Run(f func(part int)) {
 			runtime.Gosched() // the helper may be waiting for a core
 		}
 	}
+	// Keep no reference to f's receiver: a Trainer that its owner drops must become garbage, so
+	// that a cleanup can close its Pair.
+	p.f = nil
 }
 
-// Close stops the helper goroutine; the Pair may not be used after it.
+// Close stops the helper goroutine once it has finished any generation already started; the
+// Pair may not be used after it. Close is safe to call more than once, and from a cleanup.
 func (p *Pair) Close() {
 	if p.closed.Swap(true) {
 		return
 	}
-	p.start.Add(1)
 	p.signal()
 }
 
@@ -72,31 +78,35 @@ func (p *Pair) signal() {
 
 // helper runs part 1 of every generation until Close.
 func (p *Pair) helper() {
-	for gen := uint64(1); ; gen++ {
-		p.await(gen)
-		if p.closed.Load() {
-			return
-		}
+	for gen := uint64(1); p.await(gen); gen++ {
 		p.f(1)
 		p.done.Store(gen)
 	}
 }
 
-// await returns once generation gen has started: it polls for helperSpin, then parks.
-func (p *Pair) await(gen uint64) {
+// await returns true once generation gen has started, and false once the Pair is closed with no
+// generation pending. It polls for helperSpin, then parks.
+func (p *Pair) await(gen uint64) bool {
 	since := time.Now()
-	for spins := 1; p.start.Load() < gen; spins++ {
+	for spins := 1; ; spins++ {
+		if p.start.Load() >= gen {
+			return true
+		}
+		if p.closed.Load() {
+			// A Run that started before the Close raised start before closed: look again.
+			return p.start.Load() >= gen
+		}
 		if spins%1024 != 0 || time.Since(since) < helperSpin {
 			continue
 		}
 		p.parked.Store(true)
-		if p.start.Load() >= gen {
-			// The generation started between the poll and the flag. Take the flag back; if the
-			// caller took it first, it has sent (or is sending) a token, which must be drained.
+		if p.start.Load() >= gen || p.closed.Load() {
+			// Woken between the poll and the flag. Take the flag back; if the signaller took it
+			// first, it has sent (or is sending) a token, which must be drained.
 			if !p.parked.CompareAndSwap(true, false) {
 				<-p.wake
 			}
-			return
+			continue
 		}
 		<-p.wake
 		since = time.Now()

@@ -80,3 +80,55 @@ func TestCloseStopsTheHelper(t *testing.T) {
 		t.Errorf("%d goroutines after closing every Pair, %d before", n, before)
 	}
 }
+
+// TestRunAfterClosePanics checks that a closed Pair refuses work instead of waiting forever for
+// a helper that has gone.
+func TestRunAfterClosePanics(t *testing.T) {
+	p := NewPair()
+	p.Run(func(int) {})
+	p.Close()
+	defer func() {
+		if recover() == nil {
+			t.Error("Run after Close did not panic")
+		}
+	}()
+	p.Run(func(int) {})
+}
+
+// TestRunDropsItsFunction checks that a Pair keeps no reference to the last function it ran, so
+// that a Trainer dropped by its owner can be collected and its cleanup can close the Pair.
+func TestRunDropsItsFunction(t *testing.T) {
+	p := NewPair()
+	defer p.Close()
+	p.Run(func(int) {})
+	if p.f != nil {
+		t.Error("the Pair still holds the function of its last Run")
+	}
+}
+
+// TestCloseDuringRun checks that a Close that comes while a Run is under way lets the helper
+// finish its part, so that the Run returns.
+func TestCloseDuringRun(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		p := NewPair()
+		var ran atomic.Int64
+		done := make(chan struct{})
+		go func() {
+			p.Run(func(part int) {
+				if part == 0 {
+					p.Close()
+				}
+				ran.Add(1)
+			})
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return after a Close during it")
+		}
+		if ran.Load() != 2 {
+			t.Fatalf("%d parts ran, want 2", ran.Load())
+		}
+	}
+}
