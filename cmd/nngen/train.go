@@ -122,7 +122,7 @@ func buildTrainer(m *spec.Model, specPath string, stderr io.Writer) (bin string,
 	if err != nil {
 		return "", nil, err
 	}
-	if err := writeFiles(filepath.Join(tmp, m.Name), files); err != nil {
+	if err := codegen.WritePackage(filepath.Join(tmp, m.Name), files); err != nil {
 		return "", nil, err
 	}
 	bin = filepath.Join(tmp, "train")
