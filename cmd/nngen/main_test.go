@@ -97,6 +97,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"gen", bad, "-o", filepath.Join(dir, "out"), "-import", "example.com/out"}, 1, []string{bad + ":4:", `unknown key "unit"`}},
 		{[]string{"eval", "../../examples/mnist.yaml"}, 2, []string{"--weights"}},
 		{[]string{"train", "--epochs", "x", "../../examples/mnist.yaml"}, 2, []string{"invalid value"}},
+		{[]string{"train", "--epochs", "0", "../../examples/mnist.yaml"}, 2, []string{"--epochs 0: want at least 1"}},
+		{[]string{"train", "--epochs", "1", "--weights", filepath.Join(dir, "no", "such", "w.weights"), "../../examples/mnist.yaml"}, 1, []string{"cannot write", "w.weights"}},
 	} {
 		code, _, errOut := runCLI(tc.args...)
 		if code != tc.code {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/nngen/nngen/codegen"
 	"github.com/nngen/nngen/spec"
@@ -38,6 +39,9 @@ func runTrain(args []string, stdout, stderr io.Writer, evalOnly bool) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["epochs"] && *epochs < 1 {
+		return usageError{fmt.Sprintf("--epochs %d: want at least 1", *epochs)}
+	}
 	if evalOnly && *weights == "" {
 		return usageError{"eval needs --weights FILE, the weights to evaluate"}
 	}
@@ -128,7 +132,7 @@ func buildTrainer(m *spec.Model, specPath string, stderr io.Writer) (bin string,
 	bin = filepath.Join(tmp, "train")
 	build := exec.Command("go", "build", "-o", bin, "./"+m.Name+"/cmd/train")
 	build.Dir = tmp
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	build.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
 	build.Stdout, build.Stderr = stderr, stderr
 	if err := build.Run(); err != nil {
 		return "", nil, fmt.Errorf("building the generated trainer in %s: %w", tmp, err)

@@ -145,6 +145,12 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 		return report(stdout, job, test)
 	}
 
+	// Find out now, not after the training, that the results cannot be written.
+	for _, path := range []string{o.weights, o.history} {
+		if err := checkWritable(path); err != nil {
+			return err
+		}
+	}
 	all, err := load(job.Data.TrainImages, job.Data.TrainLabels)
 	if err != nil {
 		return err
@@ -199,4 +205,18 @@ func dataDir(d Data, flagDir string) (string, error) {
 		return dataset.MNISTDir()
 	}
 	return "", usageError{errors.New("-data: the spec's data source is idx with no dir; give the folder of its IDX files")}
+}
+
+// checkWritable reports an error when a file could not be created at path: it creates and removes
+// a temporary file in path's folder. An empty path is not written and passes.
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

@@ -30,7 +30,7 @@ func MNISTDir() (string, error) {
 	mod := MNISTModule + "@" + MNISTVersion
 	cmd := exec.Command(goCmd, "mod", "download", "-json", mod)
 	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
