@@ -33,7 +33,7 @@
 // step allocate nothing (and, for networks large enough to share steps between two cores, that
 // two cores give bit-identical results to one), with benchmarks.
 //
-// A network whose full-batch forward pass is at least 2²⁰ multiply-adds, with a batch of at least
-// twice ParallelMinRows, gets the two-core Trainer (emit_train.go explains its phases); smaller
+// A network whose full-batch forward pass is at least 2²⁰ flops (2·BatchSize·Σ In·Out over its
+// kernels), with a batch of at least twice ParallelMinRows, gets the two-core Trainer (emit_train.go explains its phases); smaller
 // ones get a plain one-core Trainer.
 package codegen

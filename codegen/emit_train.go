@@ -10,9 +10,9 @@ import (
 // halves are too small for the kernels to run at speed and the synchronisation dominates.
 const parallelMinRows = 8
 
-// parallelMinFlops is the work of a full-batch step (2·BatchSize·ParamCount multiply-adds of the
-// forward pass alone) below which a network is not given the two-core path at all: such a step
-// takes a few µs, the order of a hand-over between two cores.
+// parallelMinFlops is the work of a full batch's forward pass (2·BatchSize·Σ In·Out flops over
+// the kernels) below which a network is not given the two-core path at all: such a step takes a
+// few µs, the order of a hand-over between two cores.
 const parallelMinFlops = 1 << 20
 
 // parallel reports whether the generated Trainer can share a step between two cores.

@@ -19,9 +19,11 @@
 //
 //	go run ./cmd/nngen train examples/mnist.yaml
 //
-// trains the Keras MNIST tutorial's network for 10 epochs and ends with a line such as
+// trains the Keras MNIST tutorial's network for 10 epochs, prints
 //
-//	test loss: 0.0850 - test accuracy: 0.9752
+//	test loss: 0.0975 - test accuracy: 0.9729
+//
+// (seed 42, AVX-512 kernels) and writes mnist.weights.
 package main
 
 import (

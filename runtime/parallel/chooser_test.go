@@ -31,15 +31,20 @@ func TestChooserPicksTheFasterWay(t *testing.T) {
 	if want := 10 * trial / 2; runs[0] != want {
 		t.Errorf("the slower way ran %d steps, want only its %d trial steps", runs[0], want)
 	}
+	// The second core gets busy: two-core steps now take 250 µs. Each case below changes the
+	// choice, so that a Chooser that stopped measuring would fail.
+	simulate(&c, period, 80*time.Microsecond, 250*time.Microsecond)
+	if c.Best() != 0 {
+		t.Fatalf("two cores at 250 µs against one at 80 µs: chose %d, want 0", c.Best())
+	}
+	simulate(&c, period, 80*time.Microsecond, 45*time.Microsecond)
+	if c.Best() != 1 {
+		t.Fatalf("two cores back at 45 µs: chose %d, want 1", c.Best())
+	}
 	// Two cores only a little faster: not worth a second core.
 	simulate(&c, period, 80*time.Microsecond, 78*time.Microsecond)
 	if c.Best() != 0 {
 		t.Fatalf("two cores at 78 µs against one at 80 µs: chose %d, want 0 (within the margin)", c.Best())
-	}
-	// The second core gets busy: two-core steps now take 250 µs.
-	simulate(&c, period, 80*time.Microsecond, 250*time.Microsecond)
-	if c.Best() != 0 {
-		t.Fatalf("two cores at 250 µs against one at 80 µs: chose %d, want 0", c.Best())
 	}
 }
 
