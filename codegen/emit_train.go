@@ -24,6 +24,14 @@ func (p *Plan) parallel() bool {
 	return p.BatchSize >= 2*parallelMinRows && 2*p.BatchSize*params >= parallelMinFlops
 }
 
+// lossKernel names the asm function that computes the plan's loss and its gradient.
+func (p *Plan) lossKernel() string {
+	if p.Loss == "mean_squared_error" {
+		return "SquaredError"
+	}
+	return "CrossEntropy" // both cross-entropies: the targets are one-hot either way
+}
+
 // rowRange is the expression base[lo*size : hi*size]: rows lo to hi of a row-major buffer.
 func rowRange(base *jen.Statement, size string) *jen.Statement {
 	return base.Index(jen.Id("lo").Op("*").Id(size), jen.Id("hi").Op("*").Id(size))
@@ -261,10 +269,7 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 // respect to the layer's pre-activations.
 func emitDeltasRows(p *Plan, f *jen.File, out *Dense, par bool) {
 	rows := jen.Id("rows")
-	lossFn := "CrossEntropy"
-	if p.Loss == "mean_squared_error" {
-		lossFn = "SquaredError"
-	}
+	lossFn := p.lossKernel()
 	f.Comment("deltasRows runs rows lo to hi of a batch of n rows forward, then back through every layer,")
 	f.Comment("leaving those rows' deltas (the gradients of the batch's mean loss with respect to each layer's")
 	f.Comment("pre-activations) in the delta buffers. It returns the mean loss and the number of correct")
@@ -424,10 +429,7 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		g.Return(jen.Id("t").Dot("job").Dot("result").Call())
 	})
 	f.Line()
-	lossFn := "CrossEntropy"
-	if p.Loss == "mean_squared_error" {
-		lossFn = "SquaredError"
-	}
+	lossFn := p.lossKernel()
 	outAct := rowRange(jen.Id("t").Dot(p.Output().Act), "OutputSize")
 	target := rowRange(jen.Id("y"), "OutputSize")
 	forwardArgs := []jen.Code{jen.Id("x"), jen.Id("lo"), jen.Id("hi")}
