@@ -1,17 +1,64 @@
 package codegen
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
+
+	"github.com/nngen/nngen/spec"
 )
 
-// The code of one dense layer, shared by Predict (one row, stack arrays) and the Trainer (n rows,
-// its buffers). Each function returns statements; the operands are passed in as expressions so
-// that the same layer code serves both.
+// Dense is a dense layer: out = act(in·Kernel + Bias), Kernel In×Out row-major as Keras stores
+// it.
+type Dense struct {
+	LayerInfo
+	UseBias bool
+	Init    string // the kernel's initializer: glorot_uniform, glorot_normal, he_uniform, he_normal
+	Kernel  string // Model field of the kernel
+	Bias    string // Model field of the bias; empty when UseBias is false
+	Tensor  string // tensor name prefix in weights files: dense<i>
+}
 
-// forward emits out = act(in·Kernel + Bias) for rows rows. ReLU with a bias is fused into the
+// newDense plans layer i (from 0) of width units after a layer of width in named inConst.
+func newDense(i int, l spec.Layer, in int, inConst string) *Dense {
+	d := &Dense{
+		LayerInfo: LayerInfo{
+			Index: i + 1, In: in, Out: l.Units, InConst: inConst,
+			UnitsConst: fmt.Sprintf("Dense%dUnits", i+1),
+			Activation: l.Activation,
+			Act:        fmt.Sprintf("act%d", i+1),
+			Delta:      fmt.Sprintf("delta%d", i+1),
+		},
+		UseBias: l.UseBias, Init: l.KernelInitializer,
+		Kernel: fmt.Sprintf("Dense%dKernel", i+1),
+		Tensor: fmt.Sprintf("dense%d", i+1),
+	}
+	if l.UseBias {
+		d.Bias = fmt.Sprintf("Dense%dBias", i+1)
+	}
+	return d
+}
+
+// Info returns the layer's common description.
+func (d *Dense) Info() *LayerInfo { return &d.LayerInfo }
+
+// Params lists the kernel, then the bias when the layer has one.
+func (d *Dense) Params() []Param {
+	ps := []Param{{
+		Field: d.Kernel, Tensor: d.Tensor + "/kernel",
+		Shape: []string{d.InConst, d.UnitsConst}, Dims: []int{d.In, d.Out},
+		Init: initializerFunc[d.Init], FanIn: d.InConst, FanOut: d.UnitsConst,
+		ShareRow: d.InConst,
+	}}
+	if d.UseBias {
+		ps = append(ps, Param{Field: d.Bias, Tensor: d.Tensor + "/bias", Shape: []string{d.UnitsConst}, Dims: []int{d.Out}})
+	}
+	return ps
+}
+
+// Forward emits out = act(in·Kernel + Bias) for rows rows. ReLU with a bias is fused into the
 // matrix product's output; the other activations run as a pass over out.
-// model returns a fresh expression for the Model that holds the parameters.
-func (d *Dense) forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code {
+func (d *Dense) Forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code {
 	kernel := model().Dot(d.Kernel).Index(jen.Empty(), jen.Empty())
 	dims := []jen.Code{rows, jen.Id(d.UnitsConst), jen.Id(d.InConst)}
 	var code []jen.Code
@@ -25,12 +72,23 @@ func (d *Dense) forward(out, in, rows jen.Code, model func() *jen.Statement) []j
 	default:
 		code = append(code, jen.Qual(asmPath, "MatMul").Call(append([]jen.Code{out, in, kernel}, dims...)...))
 	}
-	return append(code, d.activate(out, rows)...)
+	return append(code, d.Activate(out, rows)...)
 }
 
-// activate emits out = act(out), the activation as a pass over rows of pre-activations; linear
+// ForwardPart emits the product of inputs lo to hi of n rows with kernel rows lo to hi.
+func (d *Dense) ForwardPart(out, in jen.Code, withBias bool) []jen.Code {
+	bias := jen.Nil()
+	if withBias && d.UseBias {
+		bias = jen.Id("t").Dot("model").Dot(d.Bias).Index(jen.Empty(), jen.Empty())
+	}
+	return []jen.Code{jen.Qual(asmPath, "MatMulPart").Call(out, in,
+		jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), bias,
+		jen.Id("n"), jen.Id(d.UnitsConst), jen.Id(d.InConst), jen.Id("lo"), jen.Id("hi"))}
+}
+
+// Activate emits out = act(out), the activation as a pass over rows of pre-activations; linear
 // needs nothing.
-func (d *Dense) activate(out, rows jen.Code) []jen.Code {
+func (d *Dense) Activate(out, rows jen.Code) []jen.Code {
 	switch d.Activation {
 	case "relu":
 		return []jen.Code{jen.Qual(asmPath, "ReLU").Call(out)}
@@ -44,9 +102,9 @@ func (d *Dense) activate(out, rows jen.Code) []jen.Code {
 	return nil
 }
 
-// activationBackward emits delta ⊙= act'(act): from the gradient with respect to this layer's
-// output to the gradient with respect to its pre-activations. Linear needs nothing.
-func (d *Dense) activationBackward(delta, act, rows jen.Code) []jen.Code {
+// ActivationBackward emits delta ⊙= act'(act), the derivative written in terms of the output
+// act so that the pre-activations need not be kept. Linear needs nothing.
+func (d *Dense) ActivationBackward(delta, act, rows jen.Code) []jen.Code {
 	switch d.Activation {
 	case "relu":
 		return []jen.Code{jen.Qual(asmPath, "ReLUBackward").Call(delta, act)}
@@ -60,19 +118,16 @@ func (d *Dense) activationBackward(delta, act, rows jen.Code) []jen.Code {
 	return nil
 }
 
-// deltaBackward emits prevDelta = (delta·Kernelᵀ) ⊙ prev's activation derivative: from this
-// layer's delta (the loss gradient with respect to its pre-activations, rows×Out) to the previous
-// layer's, row by row.
-func (d *Dense) deltaBackward(delta, rows jen.Code, prev *Dense, prevDelta, prevAct jen.Code) []jen.Code {
+// DeltaBackward emits prevDelta = (delta·Kernelᵀ) ⊙ prev's activation derivative.
+func (d *Dense) DeltaBackward(delta, rows jen.Code, prev Layer, prevDelta, prevAct jen.Code) []jen.Code {
 	code := []jen.Code{jen.Qual(asmPath, "MatMulTransB").Call(prevDelta, delta,
 		jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), rows, jen.Id(d.InConst), jen.Id(d.UnitsConst))}
-	return append(code, prev.activationBackward(prevDelta, prevAct, rows)...)
+	return append(code, prev.ActivationBackward(prevDelta, prevAct, rows)...)
 }
 
-// weightGradient emits this part's share of the layer's gradients from its input in (n rows)
-// and its delta (n rows): rows lo to hi of the kernel gradient inᵀ·delta, and, in part 0, the bias
+// WeightGradient emits rows lo to hi of the kernel gradient inᵀ·delta, and, in part 0, the bias
 // gradient (the column sums of delta).
-func (d *Dense) weightGradient(in, delta jen.Code) []jen.Code {
+func (d *Dense) WeightGradient(in, delta jen.Code) []jen.Code {
 	grad := func(field string) *jen.Statement { return jen.Id("t").Dot("grad").Dot(field) }
 	code := []jen.Code{
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(d.InConst), jen.Id("part"), jen.Id("parts")),

@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -20,14 +21,15 @@ func emitModel(p *Plan) (*jen.File, error) {
 		jen.Comment("InputSize is the number of input features of one sample."),
 		jen.Id("InputSize").Op("=").Lit(p.InputSize),
 	}
-	for _, d := range p.Layers {
+	for _, l := range p.Layers {
+		d := l.Info()
 		sizes = append(sizes,
 			jen.Commentf("%s is the width of layer %d (dense, %s).", d.UnitsConst, d.Index, d.Activation),
 			jen.Id(d.UnitsConst).Op("=").Lit(d.Out))
 	}
 	sizes = append(sizes,
 		jen.Comment("OutputSize is the number of outputs of the network, the last layer's width."),
-		jen.Id("OutputSize").Op("=").Id(p.Output().UnitsConst),
+		jen.Id("OutputSize").Op("=").Id(p.Output().Info().UnitsConst),
 		jen.Comment("BatchSize is the largest number of samples a Trainer takes at once."),
 		jen.Id("BatchSize").Op("=").Lit(p.BatchSize),
 		jen.Comment("ParamCount is the number of trainable parameters."),
@@ -46,12 +48,12 @@ func emitModel(p *Plan) (*jen.File, error) {
 	f.Comment("Model holds the network's parameters as fixed-size arrays; a kernel is row-major, input i and")
 	f.Comment("unit j at [i*units+j], as Keras stores it. The zero Model has all parameters zero; see Init.")
 	f.Type().Id("Model").StructFunc(func(g *jen.Group) {
-		for _, d := range p.Layers {
-			g.Id(d.Kernel).Index(jen.Id(d.InConst).Op("*").Id(d.UnitsConst)).Float32().
-				Commentf("%s/kernel: %s×%s", d.Tensor, d.InConst, d.UnitsConst)
-			if d.UseBias {
-				g.Id(d.Bias).Index(jen.Id(d.UnitsConst)).Float32().Commentf("%s/bias", d.Tensor)
+		for _, prm := range params(p) {
+			comment := prm.Tensor
+			if len(prm.Shape) > 1 {
+				comment += ": " + strings.Join(prm.Shape, "×")
 			}
+			g.Id(prm.Field).Index(product(prm.Shape)).Float32().Comment(comment)
 		}
 	})
 	f.Line()
@@ -60,12 +62,13 @@ func emitModel(p *Plan) (*jen.File, error) {
 	f.Comment("and every bias to zero. The same seed always gives the same parameters.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Init").Params(jen.Id("seed").Uint64()).BlockFunc(func(g *jen.Group) {
 		g.Id("r").Op(":=").Qual(initializerPath, "New").Call(jen.Id("seed"))
-		for _, d := range p.Layers {
-			g.Qual(initializerPath, initializerFunc[d.Init]).Call(
-				jen.Id("m").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), jen.Id(d.InConst), jen.Id(d.UnitsConst), jen.Id("r"))
-			if d.UseBias {
-				g.Clear(jen.Id("m").Dot(d.Bias).Index(jen.Empty(), jen.Empty()))
+		for _, prm := range params(p) {
+			all := jen.Id("m").Dot(prm.Field).Index(jen.Empty(), jen.Empty())
+			if prm.Init == "" {
+				g.Clear(all)
+				continue
 			}
+			g.Qual(initializerPath, prm.Init).Call(all, jen.Id(prm.FanIn), jen.Id(prm.FanOut), jen.Id("r"))
 		}
 	})
 	f.Line()
@@ -74,19 +77,16 @@ func emitModel(p *Plan) (*jen.File, error) {
 	f.Comment("files store them.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Tensors").Params().Index().Qual(weightsPath, "Tensor").Block(
 		jen.Return(jen.Index().Qual(weightsPath, "Tensor").ValuesFunc(func(g *jen.Group) {
-			for _, d := range p.Layers {
-				g.Values(jen.Dict{
-					jen.Id("Name"):  jen.Lit(d.Tensor + "/kernel"),
-					jen.Id("Shape"): jen.Index().Int().Values(jen.Id(d.InConst), jen.Id(d.UnitsConst)),
-					jen.Id("Data"):  jen.Id("m").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()),
-				})
-				if d.UseBias {
-					g.Values(jen.Dict{
-						jen.Id("Name"):  jen.Lit(d.Tensor + "/bias"),
-						jen.Id("Shape"): jen.Index().Int().Values(jen.Id(d.UnitsConst)),
-						jen.Id("Data"):  jen.Id("m").Dot(d.Bias).Index(jen.Empty(), jen.Empty()),
-					})
+			for _, prm := range params(p) {
+				var dims []jen.Code
+				for _, s := range prm.Shape {
+					dims = append(dims, jen.Id(s))
 				}
+				g.Values(jen.Dict{
+					jen.Id("Name"):  jen.Lit(prm.Tensor),
+					jen.Id("Shape"): jen.Index().Int().Values(dims...),
+					jen.Id("Data"):  jen.Id("m").Dot(prm.Field).Index(jen.Empty(), jen.Empty()),
+				})
 			}
 		})),
 	)
@@ -101,21 +101,32 @@ var initializerFunc = map[string]string{
 	"he_normal":      "HeNormal",
 }
 
+// params lists every parameter array of the plan, layer by layer, in the order of weights files.
+func params(p *Plan) []Param {
+	var ps []Param
+	for _, l := range p.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// product is the expression A*B*... of the size constants of a shape.
+func product(shape []string) *jen.Statement {
+	s := jen.Id(shape[0])
+	for _, d := range shape[1:] {
+		s.Op("*").Id(d)
+	}
+	return s
+}
+
 // paramCountExpr is the sum of the parameter array sizes, written with the size constants.
 func paramCountExpr(p *Plan) jen.Code {
-	var terms []jen.Code
-	for _, d := range p.Layers {
-		terms = append(terms, jen.Id(d.InConst).Op("*").Id(d.UnitsConst))
-		if d.UseBias {
-			terms = append(terms, jen.Id(d.UnitsConst))
-		}
-	}
 	s := jen.Null()
-	for i, t := range terms {
+	for i, prm := range params(p) {
 		if i > 0 {
 			s.Op("+")
 		}
-		s.Add(t)
+		s.Add(product(prm.Shape))
 	}
 	return s
 }

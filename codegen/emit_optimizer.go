@@ -105,18 +105,18 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 	f.Comment("update applies the optimiser to part's share (of parts) of the parameters: the rows of each")
 	f.Comment("kernel that weightGradients gives the same part, and in part 0 the biases.")
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("update").Params(jen.List(jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
-		for _, d := range p.Layers {
-			g.BlockFunc(func(g *jen.Group) {
-				g.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(d.InConst), jen.Id("part"), jen.Id("parts"))
-				g.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Id("lo").Op("*").Id(d.UnitsConst), jen.Id("hi").Op("*").Id(d.UnitsConst))
-				g.Add(kernel(d.Kernel, share))
-			})
-		}
 		var biases []jen.Code
-		for _, d := range p.Layers {
-			if d.UseBias {
-				biases = append(biases, kernel(d.Bias, whole))
+		for _, prm := range params(p) {
+			if prm.ShareRow == "" {
+				biases = append(biases, kernel(prm.Field, whole))
+				continue
 			}
+			g.BlockFunc(func(g *jen.Group) {
+				row := product(prm.Shape[1:])
+				g.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(prm.ShareRow), jen.Id("part"), jen.Id("parts"))
+				g.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Id("lo").Op("*").Add(row), jen.Id("hi").Op("*").Add(row.Clone()))
+				g.Add(kernel(prm.Field, share))
+			})
 		}
 		if len(biases) > 0 {
 			g.If(jen.Id("part").Op("==").Lit(0)).BlockFunc(func(g *jen.Group) {

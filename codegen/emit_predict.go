@@ -17,14 +17,15 @@ func emitPredict(p *Plan) (*jen.File, error) {
 		BlockFunc(func(g *jen.Group) {
 			model := func() *jen.Statement { return jen.Id("m") }
 			in := jen.Id("x").Index(jen.Empty(), jen.Empty())
-			for i, d := range p.Layers {
+			for i, l := range p.Layers {
+				d := l.Info()
 				out := jen.Id("y").Index(jen.Empty(), jen.Empty())
 				if i < len(p.Layers)-1 {
 					name := d.Act
 					g.Var().Id(name).Index(jen.Id(d.UnitsConst)).Float32()
 					out = jen.Id(name).Index(jen.Empty(), jen.Empty())
 				}
-				for _, c := range d.forward(out, in, jen.Lit(1), model) {
+				for _, c := range l.Forward(out, in, jen.Lit(1), model) {
 					g.Add(c)
 				}
 				in = out
@@ -53,7 +54,8 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 	f.Comment("after NewBatchPredictor. It is not safe for concurrent use: give each goroutine its own.")
 	f.Type().Id("BatchPredictor").StructFunc(func(g *jen.Group) {
 		g.Id("model").Op("*").Id("Model")
-		for _, d := range p.Layers[:len(p.Layers)-1] {
+		for _, l := range p.Layers[:len(p.Layers)-1] {
+			d := l.Info()
 			g.Id(d.Act).Index(jen.Id("PredictChunk").Op("*").Id(d.UnitsConst)).Float32().
 				Commentf("layer %d's outputs for one chunk", d.Index)
 		}
@@ -78,12 +80,13 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 			g.Id("rows").Op(":=").Min(jen.Id("PredictChunk"), jen.Id("n").Op("-").Id("i"))
 			model := func() *jen.Statement { return jen.Id("b").Dot("model") }
 			in := jen.Id("x").Index(jen.Id("i").Op("*").Id("InputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("InputSize"))
-			for k, d := range p.Layers {
+			for k, l := range p.Layers {
+				d := l.Info()
 				out := jen.Id("y").Index(jen.Id("i").Op("*").Id("OutputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("OutputSize"))
 				if k < len(p.Layers)-1 {
 					out = jen.Id("b").Dot(d.Act).Index(jen.Empty(), jen.Id("rows").Op("*").Id(d.UnitsConst))
 				}
-				for _, c := range d.forward(out, in, jen.Id("rows"), model) {
+				for _, c := range l.Forward(out, in, jen.Id("rows"), model) {
 					g.Add(c)
 				}
 				in = out

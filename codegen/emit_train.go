@@ -17,11 +17,17 @@ const parallelMinFlops = 1 << 20
 
 // parallel reports whether the generated Trainer can share a step between two cores.
 func (p *Plan) parallel() bool {
-	params := 0
-	for _, d := range p.Layers {
-		params += d.In * d.Out
+	macs := 0
+	for _, prm := range params(p) {
+		if prm.ShareRow != "" { // kernels: the products' multiply-adds
+			n := 1
+			for _, d := range prm.Dims {
+				n *= d
+			}
+			macs += n
+		}
 	}
-	return p.BatchSize >= 2*parallelMinRows && 2*p.BatchSize*params >= parallelMinFlops
+	return p.BatchSize >= 2*parallelMinRows && 2*p.BatchSize*macs >= parallelMinFlops
 }
 
 // lossKernel names the asm function that computes the plan's loss and its gradient.
@@ -70,11 +76,13 @@ func emitTrain(p *Plan) (*jen.File, error) {
 		g.Id("grad").Id("Model").Comment("gradients of the mean loss of the last Gradients call")
 		g.Id("opt").Id("optimizerState")
 		g.Id("n").Int().Comment("rows in the last forward pass")
-		for _, d := range p.Layers {
+		for _, l := range p.Layers {
+			d := l.Info()
 			g.Id(d.Act).Index(jen.Id("BatchSize").Op("*").Id(d.UnitsConst)).Float32().
 				Commentf("layer %d's outputs", d.Index)
 		}
-		for _, d := range p.Layers {
+		for _, l := range p.Layers {
+			d := l.Info()
 			g.Id(d.Delta).Index(jen.Id("BatchSize").Op("*").Id(d.UnitsConst)).Float32().
 				Commentf("the loss gradient with respect to layer %d's pre-activations", d.Index)
 		}
@@ -84,7 +92,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 			g.Id("pair").Op("*").Qual(parallelPath, "Pair")
 			g.Id("job").Id("job")
 			g.Id("choose").Qual(parallelPath, "Chooser").Comment("one core or two, for TrainBatch")
-			g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Layers[0].UnitsConst)).Float32().Comment("part 1's share of layer 1's pre-activations")
+			g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Layers[0].Info().UnitsConst)).Float32().Comment("part 1's share of layer 1's pre-activations")
 			g.Id("firstPart").Func().Params(jen.Int()).Comment("method values, made once so that a step allocates nothing")
 			g.Id("deltasPart").Func().Params(jen.Int())
 			g.Id("gradientsPart").Func().Params(jen.Int())
@@ -97,7 +105,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	copies := 1 + optimizerCopies(p.Optimizer)
 	extra := jen.Null()
 	if par {
-		extra = jen.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id(p.Layers[0].UnitsConst)
+		extra = jen.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id(p.Layers[0].Info().UnitsConst)
 	}
 	f.Comment("TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state,")
 	f.Comment("one batch of activations and deltas per layer (and for two cores, a share of layer 1's).")
@@ -116,7 +124,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	f.Comment("Output returns the outputs of the last forward pass, n rows of OutputSize; it shares the")
 	f.Comment("Trainer's memory and is overwritten by the next step.")
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("Output").Params().Index().Float32().Block(
-		jen.Return(jen.Id("t").Dot(out.Act).Index(jen.Empty(), jen.Id("t").Dot("n").Op("*").Id("OutputSize"))),
+		jen.Return(jen.Id("t").Dot(out.Info().Act).Index(jen.Empty(), jen.Id("t").Dot("n").Op("*").Id("OutputSize"))),
 	)
 	f.Line()
 	f.Comment("GradTensors lists the gradients of the last Gradients call, in the order of Model.Tensors.")
@@ -219,15 +227,16 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("forwardRows").Params(params...).BlockFunc(func(g *jen.Group) {
 		g.Id("rows").Op(":=").Id("hi").Op("-").Id("lo")
 		in := rowRange(jen.Id("x"), "InputSize")
-		for i, d := range p.Layers {
+		for i, l := range p.Layers {
+			d := l.Info()
 			o := rowRange(jen.Id("t").Dot(d.Act), d.UnitsConst)
 			if i == 0 && par {
 				g.If(jen.Id("shared")).Block(
 					append([]jen.Code{jen.Qual(asmPath, "Add").Call(o, rowRange(jen.Id("t").Dot("zpart"), d.UnitsConst))},
-						d.activate(o, jen.Id("rows"))...)...,
-				).Else().Block(d.forward(o, in, jen.Id("rows"), model)...)
+						l.Activate(o, jen.Id("rows"))...)...,
+				).Else().Block(l.Forward(o, in, jen.Id("rows"), model)...)
 			} else {
-				for _, c := range d.forward(o, in, jen.Id("rows"), model) {
+				for _, c := range l.Forward(o, in, jen.Id("rows"), model) {
 					g.Add(c)
 				}
 			}
@@ -238,16 +247,11 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 	if !par {
 		return
 	}
-	d := p.Layers[0]
-	kernel := jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty())
-	bias := jen.Nil()
-	if d.UseBias {
-		bias = jen.Id("t").Dot("model").Dot(d.Bias).Index(jen.Empty(), jen.Empty())
-	}
+	first := p.Layers[0]
+	d := first.Info()
 	upTo := func(base *jen.Statement, size string) *jen.Statement {
 		return base.Index(jen.Empty(), jen.Id("n").Op("*").Id(size))
 	}
-	dims := []jen.Code{jen.Id("n"), jen.Id(d.UnitsConst), jen.Id("InputSize"), jen.Id("lo"), jen.Id("hi")}
 	f.Comment("firstLayerShare computes part's share (of parts) of layer 1's pre-activations for n rows: the")
 	f.Comment("product of the inputs and of the kernel rows that the same part updates (see share), part 0's")
 	f.Comment("with the bias into the activation buffer, the other into zpart. Each core so reads only the")
@@ -256,10 +260,9 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).Block(
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id("InputSize"), jen.Id("part"), jen.Id("parts")),
 		jen.If(jen.Id("part").Op("==").Lit(0)).Block(
-			jen.Qual(asmPath, "MatMulPart").Call(append([]jen.Code{upTo(jen.Id("t").Dot(d.Act), d.UnitsConst), upTo(jen.Id("x"), "InputSize"), kernel, bias}, dims...)...),
-			jen.Return(),
+			append(first.ForwardPart(upTo(jen.Id("t").Dot(d.Act), d.UnitsConst), upTo(jen.Id("x"), "InputSize"), true), jen.Return())...,
 		),
-		jen.Qual(asmPath, "MatMulPart").Call(append([]jen.Code{upTo(jen.Id("t").Dot("zpart"), d.UnitsConst), upTo(jen.Id("x"), "InputSize"), kernel.Clone(), jen.Nil()}, dims...)...),
+		jen.Add(first.ForwardPart(upTo(jen.Id("t").Dot("zpart"), d.UnitsConst), upTo(jen.Id("x"), "InputSize"), false)...),
 	)
 	f.Line()
 }
@@ -267,7 +270,7 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 // emitDeltasRows writes deltasRows: forward and back over rows lo to hi of a batch of n rows,
 // leaving in every layer's delta buffer, for those rows, the gradient of the batch's mean loss with
 // respect to the layer's pre-activations.
-func emitDeltasRows(p *Plan, f *jen.File, out *Dense, par bool) {
+func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 	rows := jen.Id("rows")
 	lossFn := p.lossKernel()
 	f.Comment("deltasRows runs rows lo to hi of a batch of n rows forward, then back through every layer,")
@@ -285,7 +288,7 @@ func emitDeltasRows(p *Plan, f *jen.File, out *Dense, par bool) {
 		g.Id("t").Dot("forwardRows").Call(forward...)
 		g.Id("rows").Op(":=").Id("hi").Op("-").Id("lo")
 		g.List(jen.Id("output"), jen.Id("target"), jen.Id("delta")).Op(":=").List(
-			rowRange(jen.Id("t").Dot(out.Act), "OutputSize"), rowRange(jen.Id("y"), "OutputSize"), rowRange(jen.Id("t").Dot(out.Delta), "OutputSize"))
+			rowRange(jen.Id("t").Dot(out.Info().Act), "OutputSize"), rowRange(jen.Id("y"), "OutputSize"), rowRange(jen.Id("t").Dot(out.Info().Delta), "OutputSize"))
 		g.Id("loss").Op("=").Qual(asmPath, lossFn).Call(jen.Id("delta"), jen.Id("output"), jen.Id("target"), rows, jen.Id("OutputSize"))
 		g.Id("correct").Op("=").Qual(asmPath, "Correct").Call(jen.Id("output"), jen.Id("target"), rows, jen.Id("OutputSize"))
 		g.If(jen.Id("rows").Op("!=").Id("n")).Block(
@@ -293,14 +296,15 @@ func emitDeltasRows(p *Plan, f *jen.File, out *Dense, par bool) {
 			jen.Qual(asmPath, "Scale").Call(jen.Id("delta"), jen.Float32().Call(rows).Op("/").Float32().Call(jen.Id("n"))),
 		)
 		if p.Loss == "mean_squared_error" {
-			for _, c := range out.activationBackward(jen.Id("delta"), jen.Id("output"), rows) {
+			for _, c := range out.ActivationBackward(jen.Id("delta"), jen.Id("output"), rows) {
 				g.Add(c)
 			}
 		}
 		for i := len(p.Layers) - 1; i > 0; i-- {
-			d, prev := p.Layers[i], p.Layers[i-1]
+			l, prevLayer := p.Layers[i], p.Layers[i-1]
+			d, prev := l.Info(), prevLayer.Info()
 			g.Commentf("layer %d to layer %d", d.Index, prev.Index)
-			for _, c := range d.deltaBackward(rowRange(jen.Id("t").Dot(d.Delta), d.UnitsConst), rows, prev,
+			for _, c := range l.DeltaBackward(rowRange(jen.Id("t").Dot(d.Delta), d.UnitsConst), rows, prevLayer,
 				rowRange(jen.Id("t").Dot(prev.Delta), prev.UnitsConst), rowRange(jen.Id("t").Dot(prev.Act), prev.UnitsConst)) {
 				g.Add(c)
 			}
@@ -321,13 +325,15 @@ func emitWeightGradients(p *Plan, f *jen.File) {
 	f.Comment("Each share is a contiguous run of each gradient array, which the same part then updates.")
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("weightGradients").
 		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
-		for i, d := range p.Layers {
+		for i, l := range p.Layers {
+			d := l.Info()
 			in := upTo(jen.Id("x"), "InputSize")
 			if i > 0 {
-				in = upTo(jen.Id("t").Dot(p.Layers[i-1].Act), p.Layers[i-1].UnitsConst)
+				prev := p.Layers[i-1].Info()
+				in = upTo(jen.Id("t").Dot(prev.Act), prev.UnitsConst)
 			}
 			g.BlockFunc(func(g *jen.Group) {
-				for _, c := range d.weightGradient(in, upTo(jen.Id("t").Dot(d.Delta), d.UnitsConst)) {
+				for _, c := range l.WeightGradient(in, upTo(jen.Id("t").Dot(d.Delta), d.UnitsConst)) {
 					g.Add(c)
 				}
 			})
@@ -430,7 +436,7 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	})
 	f.Line()
 	lossFn := p.lossKernel()
-	outAct := rowRange(jen.Id("t").Dot(p.Output().Act), "OutputSize")
+	outAct := rowRange(jen.Id("t").Dot(p.Output().Info().Act), "OutputSize")
 	target := rowRange(jen.Id("y"), "OutputSize")
 	forwardArgs := []jen.Code{jen.Id("x"), jen.Id("lo"), jen.Id("hi")}
 	if par {
@@ -506,7 +512,8 @@ func emitParts(f *jen.File) {
 // Model-sized arrays (gradients and optimiser state) and a batch of activations and deltas.
 func trainerBytesExpr(p *Plan, copies int) jen.Code {
 	s := jen.Lit(copies).Op("*").Id("ModelBytes")
-	for _, d := range p.Layers {
+	for _, l := range p.Layers {
+		d := l.Info()
 		s.Op("+").Lit(2 * 4).Op("*").Id("BatchSize").Op("*").Id(d.UnitsConst)
 	}
 	return s

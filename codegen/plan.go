@@ -19,33 +19,13 @@ type Plan struct {
 	ImportPath  string // the generated package's import path, for its cmd/train
 	InputSize   int
 	BatchSize   int
-	Layers      []*Dense // in order; the last is the output layer
-	Loss        string   // categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error
+	Layers      []Layer // in order; the last is the output layer
+	Loss        string  // categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error
 	Optimizer   spec.Optimizer
 	Fit         spec.Fit
 	Data        spec.Data
 	Fingerprint uint64 // identifies the tensor names and shapes in weights files
 }
-
-// Dense is one dense layer of the plan, with the names its parameters, constants and trainer
-// buffers get in generated code.
-type Dense struct {
-	Index      int    // 1-based position in the network
-	In, Out    int    // input and output widths
-	InConst    string // the constant naming In: InputSize or the previous layer's UnitsConst
-	UnitsConst string // Dense<i>Units
-	Activation string
-	UseBias    bool
-	Init       string // kernel initializer: glorot_uniform, glorot_normal, he_uniform, he_normal
-	Kernel     string // Model field of the kernel, In×Out row-major
-	Bias       string // Model field of the bias; empty when UseBias is false
-	Tensor     string // tensor name prefix in weights files: dense<i>
-	Act        string // Trainer field holding this layer's activations, BatchSize×Out
-	Delta      string // Trainer field holding the loss gradient w.r.t. this layer's pre-activations
-}
-
-// Output is the last layer.
-func (p *Plan) Output() *Dense { return p.Layers[len(p.Layers)-1] }
 
 // Options says how to name the generated package.
 type Options struct {
@@ -86,26 +66,18 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 	}
 	in, inConst := p.InputSize, "InputSize"
 	for i, l := range m.Layers {
-		if l.Type != "dense" {
+		var layer Layer
+		switch l.Type {
+		case "dense":
+			if !knownActivations[l.Activation] || initializerFunc[l.KernelInitializer] == "" || l.Units < 1 {
+				return nil, fmt.Errorf("codegen: layer %d (%d units, activation %q, initializer %q) was not validated", i+1, l.Units, l.Activation, l.KernelInitializer)
+			}
+			layer = newDense(i, l, in, inConst)
+		default:
 			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense layers can be generated", i+1, l.Type)
 		}
-		if !knownActivations[l.Activation] || initializerFunc[l.KernelInitializer] == "" || l.Units < 1 {
-			return nil, fmt.Errorf("codegen: layer %d (%d units, activation %q, initializer %q) was not validated", i+1, l.Units, l.Activation, l.KernelInitializer)
-		}
-		d := &Dense{
-			Index: i + 1, In: in, Out: l.Units, InConst: inConst,
-			UnitsConst: fmt.Sprintf("Dense%dUnits", i+1),
-			Activation: l.Activation, UseBias: l.UseBias, Init: l.KernelInitializer,
-			Kernel: fmt.Sprintf("Dense%dKernel", i+1),
-			Tensor: fmt.Sprintf("dense%d", i+1),
-			Act:    fmt.Sprintf("act%d", i+1),
-			Delta:  fmt.Sprintf("delta%d", i+1),
-		}
-		if l.UseBias {
-			d.Bias = fmt.Sprintf("Dense%dBias", i+1)
-		}
-		p.Layers = append(p.Layers, d)
-		in, inConst = d.Out, d.UnitsConst
+		p.Layers = append(p.Layers, layer)
+		in, inConst = layer.Info().Out, layer.Info().UnitsConst
 	}
 	if !knownLosses[p.Loss] || p.InputSize < 1 || p.BatchSize < 1 {
 		return nil, fmt.Errorf("codegen: loss %q, input size %d, batch size %d: the spec was not validated", p.Loss, p.InputSize, p.BatchSize)
@@ -130,10 +102,13 @@ var (
 func fingerprint(p *Plan) uint64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "nngen weights v1; input %d", p.InputSize)
-	for _, d := range p.Layers {
-		fmt.Fprintf(h, "; %s/kernel %dx%d", d.Tensor, d.In, d.Out)
-		if d.UseBias {
-			fmt.Fprintf(h, "; %s/bias %d", d.Tensor, d.Out)
+	for _, l := range p.Layers {
+		for _, prm := range l.Params() {
+			dims := make([]string, len(prm.Dims))
+			for i, d := range prm.Dims {
+				dims[i] = fmt.Sprint(d)
+			}
+			fmt.Fprintf(h, "; %s %s", prm.Tensor, strings.Join(dims, "x"))
 		}
 	}
 	return h.Sum64()
