@@ -431,7 +431,7 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 				g.Add(c)
 			}
 		})
-		g.If(hasPair).Block(jen.Id("t").Dot("choose").Dot("Done").Call(jen.Id("way"), jen.Id("start")))
+		g.If(hasPair).Block(jen.Id("t").Dot("choose").Dot("Done").Call(jen.Id("way"), jen.Qual("time", "Since").Call(jen.Id("start"))))
 		g.Return(jen.Id("t").Dot("job").Dot("result").Call())
 	})
 	f.Line()

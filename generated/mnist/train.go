@@ -254,7 +254,7 @@ func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) 
 		t.runGradientsApplyPart(1)
 	}
 	if t.pair != nil {
-		t.choose.Done(way, start)
+		t.choose.Done(way, time.Since(start))
 	}
 	return t.job.result()
 }

@@ -36,15 +36,15 @@ func (c *Chooser) Next() int {
 	return c.best
 }
 
-// Done records that a step run the way Next returned, started at start, has finished.
-func (c *Chooser) Done(way int, start time.Time) {
+// Done records that a step run the way Next returned took elapsed.
+func (c *Chooser) Done(way int, elapsed time.Duration) {
 	phase := c.step % period
 	c.step++
 	if phase >= trial {
 		return
 	}
 	if phase%block >= warm {
-		c.total[way] += time.Since(start)
+		c.total[way] += elapsed
 		c.steps[way]++
 	}
 	if phase == trial-1 {
