@@ -154,7 +154,7 @@ func TestDroppedTrainerStopsItsHelper(t *testing.T) {
 		x, y := randomBatch(11)
 		tr.TrainBatch(x, y, BatchSize)
 	}()
-	for i := 0; i < 200 && runtime.NumGoroutine() > before; i++ {
+	for i := 0; i < 400 && runtime.NumGoroutine() > before; i++ {
 		runtime.GC()
 		time.Sleep(5 * time.Millisecond)
 	}
