@@ -23,7 +23,10 @@ func Load(imagesPath, labelsPath string, features, classes int) (*Set, error) {
 	}
 	if per := len(x) / idims[0]; per != features {
 		what := "1 value"
-		if len(idims) > 1 {
+		switch {
+		case len(idims) == 2:
+			what = fmt.Sprintf("%d values", per)
+		case len(idims) > 2:
 			what = fmt.Sprintf("%s = %d values", shape(idims[1:]), per)
 		}
 		return nil, fmt.Errorf("dataset: %s: each sample is %s, the model takes %d", imagesPath, what, features)
