@@ -30,6 +30,11 @@ func (p *Plan) parallel() bool {
 	return p.BatchSize >= 2*parallelMinRows && 2*p.BatchSize*macs >= parallelMinFlops
 }
 
+// firstRows is the expression base[:n*size]: the first n rows of a row-major buffer.
+func firstRows(base *jen.Statement, size string) *jen.Statement {
+	return base.Index(jen.Empty(), jen.Id("n").Op("*").Id(size))
+}
+
 // lossKernel names the asm function that computes the plan's loss and its gradient.
 func (p *Plan) lossKernel() string {
 	if p.Loss == "mean_squared_error" {
@@ -249,9 +254,6 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 	}
 	first := p.Layers[0]
 	d := first.Info()
-	upTo := func(base *jen.Statement, size string) *jen.Statement {
-		return base.Index(jen.Empty(), jen.Id("n").Op("*").Id(size))
-	}
 	f.Comment("firstLayerShare computes part's share (of parts) of layer 1's pre-activations for n rows: the")
 	f.Comment("product of the inputs and of the kernel rows that the same part updates (see share), part 0's")
 	f.Comment("with the bias into the activation buffer, the other into zpart. Each core so reads only the")
@@ -260,9 +262,9 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).Block(
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id("InputSize"), jen.Id("part"), jen.Id("parts")),
 		jen.If(jen.Id("part").Op("==").Lit(0)).Block(
-			append(first.ForwardPart(upTo(jen.Id("t").Dot(d.Act), d.UnitsConst), upTo(jen.Id("x"), "InputSize"), true), jen.Return())...,
+			append(first.ForwardPart(firstRows(jen.Id("t").Dot(d.Act), d.UnitsConst), firstRows(jen.Id("x"), "InputSize"), true), jen.Return())...,
 		),
-		jen.Add(first.ForwardPart(upTo(jen.Id("t").Dot("zpart"), d.UnitsConst), upTo(jen.Id("x"), "InputSize"), false)...),
+		jen.Add(first.ForwardPart(firstRows(jen.Id("t").Dot("zpart"), d.UnitsConst), firstRows(jen.Id("x"), "InputSize"), false)...),
 	)
 	f.Line()
 }
@@ -317,9 +319,6 @@ func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 // emitWeightGradients writes weightGradients: from the deltas of all n rows, part's share of
 // every layer's weight gradients.
 func emitWeightGradients(p *Plan, f *jen.File) {
-	upTo := func(base *jen.Statement, size string) *jen.Statement {
-		return base.Index(jen.Empty(), jen.Id("n").Op("*").Id(size))
-	}
 	f.Comment("weightGradients sets part's share (of parts) of every layer's gradients from the inputs x and")
 	f.Comment("the deltas of a batch of n rows: rows of each kernel gradient, and in part 0 the bias gradients.")
 	f.Comment("Each share is a contiguous run of each gradient array, which the same part then updates.")
@@ -327,13 +326,13 @@ func emitWeightGradients(p *Plan, f *jen.File) {
 		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
 		for i, l := range p.Layers {
 			d := l.Info()
-			in := upTo(jen.Id("x"), "InputSize")
+			in := firstRows(jen.Id("x"), "InputSize")
 			if i > 0 {
 				prev := p.Layers[i-1].Info()
-				in = upTo(jen.Id("t").Dot(prev.Act), prev.UnitsConst)
+				in = firstRows(jen.Id("t").Dot(prev.Act), prev.UnitsConst)
 			}
 			g.BlockFunc(func(g *jen.Group) {
-				for _, c := range l.WeightGradient(in, upTo(jen.Id("t").Dot(d.Delta), d.UnitsConst)) {
+				for _, c := range l.WeightGradient(in, firstRows(jen.Id("t").Dot(d.Delta), d.UnitsConst)) {
 					g.Add(c)
 				}
 			})
