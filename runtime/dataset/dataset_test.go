@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -32,7 +33,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.N != 4 || s.Features != 6 || len(s.X) != 24 || string(s.Labels) != "\x00\x02\x01\x02" {
+		if s.N != 4 || s.Features != 6 || len(s.X) != 24 || !slices.Equal(s.Labels, []int32{0, 2, 1, 2}) {
 			t.Fatalf("set %+v", s)
 		}
 		if want := seq(24); string(s.X) != string(want) {
@@ -78,9 +79,9 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func synthetic(n, f int) *Set {
-	s := &Set{X: seq(n * f), Labels: make([]byte, n), N: n, Features: f}
+	s := &Set{X: seq(n * f), Labels: make([]int32, n), N: n, Features: f}
 	for i := range s.Labels {
-		s.Labels[i] = byte(i % 10)
+		s.Labels[i] = int32(i % 10)
 	}
 	return s
 }
@@ -159,7 +160,7 @@ func TestBatch(t *testing.T) {
 		t.Fatalf("classes 1: y = %v, want [200 1]", y[:2])
 	}
 	// Every byte scales to exactly what a float32 division by 255 gives, in every position.
-	all := &Set{X: make([]uint8, 2*256), Labels: []uint8{0, 1}, N: 2, Features: 256}
+	all := &Set{X: make([]uint8, 2*256), Labels: []int32{0, 1}, N: 2, Features: 256}
 	for i := range all.X {
 		all.X[i] = uint8(i*7 + i/256)
 	}
@@ -234,7 +235,7 @@ func TestMNIST(t *testing.T) {
 	if counts != [10]int{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949} {
 		t.Errorf("training label counts %v", counts)
 	}
-	if string(train.Labels[:5]) != "\x05\x00\x04\x01\x09" || string(test.Labels[:3]) != "\x07\x02\x01" {
+	if !slices.Equal(train.Labels[:5], []int32{5, 0, 4, 1, 9}) || !slices.Equal(test.Labels[:3], []int32{7, 2, 1}) {
 		t.Errorf("first labels %v, %v", train.Labels[:5], test.Labels[:3])
 	}
 	// Pixels are bytes with a known mean (33.3 of 255 for the training set).

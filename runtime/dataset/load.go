@@ -41,14 +41,14 @@ func Load(imagesPath, labelsPath string, features, classes int) (*Set, error) {
 	if ldims[0] != idims[0] {
 		return nil, fmt.Errorf("dataset: %s has %d samples but %s has %d labels", imagesPath, idims[0], labelsPath, ldims[0])
 	}
-	if classes > 1 {
-		for i, l := range labels {
-			if int(l) >= classes {
-				return nil, fmt.Errorf("dataset: %s: label %d of sample %d is not below the %d classes", labelsPath, l, i, classes)
-			}
+	ids := make([]int32, len(labels))
+	for i, l := range labels {
+		if classes > 1 && int(l) >= classes {
+			return nil, fmt.Errorf("dataset: %s: label %d of sample %d is not below the %d classes", labelsPath, l, i, classes)
 		}
+		ids[i] = int32(l)
 	}
-	return &Set{X: x, Labels: labels, N: idims[0], Features: features}, nil
+	return &Set{X: x, Labels: ids, N: idims[0], Features: features}, nil
 }
 
 // LoadMNIST reads the MNIST training and test sets from dir (such as MNISTDir's): 28×28 = 784

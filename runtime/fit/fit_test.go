@@ -22,11 +22,11 @@ const (
 // set makes n samples whose first two features spell the sample's id (id%256, id/256), so that
 // the fake network can tell which samples a batch holds, labelled id%classes.
 func set(n, offset int) *dataset.Set {
-	s := &dataset.Set{X: make([]byte, n*features), Labels: make([]byte, n), N: n, Features: features}
+	s := &dataset.Set{X: make([]byte, n*features), Labels: make([]int32, n), N: n, Features: features}
 	for i := range n {
 		id := offset + i
 		s.X[i*features], s.X[i*features+1], s.X[i*features+2] = byte(id%256), byte(id/256), 255
-		s.Labels[i] = byte(id % classes)
+		s.Labels[i] = int32(id % classes)
 	}
 	return s
 }
