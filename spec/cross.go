@@ -9,8 +9,9 @@ import (
 // The rules that tie values together: the output layer and the loss, what the MNIST data
 // fixes, and the network's total size. They only look at values validate found in range.
 
-// checkLoss checks that the output layer suits the loss: cross-entropy needs a softmax over at
-// least two classes (MNIST's count is checkMNIST's job), and a softmax over one unit is constant.
+// checkLoss checks that the output layer suits the loss: the categorical cross-entropies need a
+// softmax over at least two classes (MNIST's count is checkMNIST's job), binary cross-entropy one
+// sigmoid unit; and a softmax over one unit is constant.
 func (r *reader) checkLoss(m *Model) {
 	if !r.has("layers") || len(m.Layers) == 0 {
 		return
@@ -18,23 +19,30 @@ func (r *reader) checkLoss(m *Model) {
 	last := item("layers", len(m.Layers))
 	out := m.Layers[len(m.Layers)-1]
 	act, units := join(last, "activation"), join(last, "units")
-	if !r.ok(last) || !r.ok(act) || !slices.Contains(activations, out.Activation) {
+	if !r.ok(last) || !out.Dense() || !r.ok(act) || !slices.Contains(activations, out.Activation) {
 		return
 	}
 	unitsOK := r.has(units) && out.Units >= 1 && out.Units <= maxUnits
-	crossEntropy := r.has("compile.loss") && strings.HasSuffix(m.Compile.Loss, "categorical_crossentropy") &&
-		slices.Contains(losses, m.Compile.Loss)
+	lossOK := r.has("compile.loss") && slices.Contains(losses, m.Compile.Loss)
+	categorical := lossOK && strings.HasSuffix(m.Compile.Loss, "categorical_crossentropy")
+	binary := lossOK && m.Compile.Loss == "binary_crossentropy"
+	got := quote(out.Activation)
+	if !r.has(act) {
+		got = "linear (the default)"
+	}
 	switch {
-	case crossEntropy && out.Activation != "softmax":
-		got := quote(out.Activation)
-		if !r.has(act) {
-			got = "linear (the default)"
-		}
+	case categorical && out.Activation != "softmax":
 		r.add(r.at(act), "%s: compile.loss %s needs softmax on the last layer, got %s; allowed: softmax",
 			label(act), m.Compile.Loss, got)
+	case binary && out.Activation != "sigmoid":
+		r.add(r.at(act), "%s: compile.loss binary_crossentropy needs sigmoid on the last layer, got %s; allowed: sigmoid",
+			label(act), got)
+	case binary && unitsOK && out.Units != 1:
+		r.add(r.at(units), "%s: compile.loss binary_crossentropy needs one output unit (the probability of the second class), got %d; allowed: 1 (for more classes: softmax and categorical_crossentropy)",
+			label(units), out.Units)
 	case unitsOK && out.Units < 2 && out.Activation == "softmax" && !r.mnist(m):
 		why := "a softmax over 1 unit always outputs 1"
-		if crossEntropy {
+		if categorical {
 			why = "compile.loss " + m.Compile.Loss + " needs one output per class"
 		}
 		r.add(r.at(units), "%s: %s; allowed: 2 to %d", label(units), why, maxUnits)
@@ -105,6 +113,12 @@ func (r *reader) checkParameters(m *Model) {
 	var total, units int64
 	inputs := int64(in)
 	for i, l := range m.Layers {
+		if !l.Dense() {
+			if l.Type == "normalization" {
+				total += 2 * int64(in) // its mean and variance, not trained but stored
+			}
+			continue
+		}
 		key := join(item("layers", i+1), "units")
 		if !r.has(key) || l.Units < 1 || l.Units > maxUnits {
 			return

@@ -3,6 +3,7 @@ package spec
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -96,18 +97,23 @@ func (r *reader) layers(n *yaml.Node) []Layer {
 	return layers
 }
 
-// layer reads one layer mapping.
+// layer reads one layer mapping. Its keys depend on its type (peeked before the keys are read,
+// so that an unknown key is reported against the keys of that type).
 func (r *reader) layer(n *yaml.Node, path string) Layer {
 	l := defaultLayer()
 	l.Pos = posOf(n)
-	f := r.fields(n, path, layerKeys)
+	allowed := allLayerKeys
+	if keys, ok := layerKeys[peek(n, "type")]; ok {
+		allowed = keys
+	}
+	f := r.fields(n, path, allowed)
 	if f == nil {
 		return l
 	}
 	if v, ok := f["type"]; ok {
 		l.Type, _ = r.str(join(path, "type"), v.val)
 	} else {
-		r.missing(path, n, "type", strings.Join(layerTypes, " or "))
+		r.missing(path, n, "type", strings.Join(layerTypes, ", "))
 	}
 	if v, ok := f["units"]; ok {
 		l.Units, _ = r.integer(join(path, "units"), v.val)
@@ -131,7 +137,30 @@ func (r *reader) layer(n *yaml.Node, path string) Layer {
 			r.add(posOf(v.val), "%s: %s is not supported%s; allowed: zeros", label(p), quote(s), didYouMean(s, []string{"zeros"}))
 		}
 	}
+	if v, ok := f["scale"]; ok {
+		l.Scale, _ = r.number(join(path, "scale"), v.val)
+	} else if l.Type == "rescaling" {
+		r.missing(path, n, "scale", "the factor x is multiplied by, such as 0.00392156862745098 (1/255)")
+	}
+	if v, ok := f["offset"]; ok {
+		l.Offset, _ = r.number(join(path, "offset"), v.val)
+	}
 	return l
+}
+
+// peek returns the string value of key in the mapping n, or "" when n is not a mapping or key is
+// not there as a plain string; it reports nothing (fields does, when it reads n).
+func peek(n *yaml.Node, key string) string {
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Value == key && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" {
+			return v.Value
+		}
+	}
+	return ""
 }
 
 // compile reads the compile mapping.
@@ -263,28 +292,137 @@ func (r *reader) fit(n *yaml.Node) Fit {
 	return fit
 }
 
-// data reads the data mapping over the defaults (MNIST from the GoMNIST module).
+// data reads the data mapping over the defaults (MNIST from the GoMNIST module). Its keys
+// depend on its source, peeked first as a layer's type is.
 func (r *reader) data(n *yaml.Node) Data {
 	d := defaultData()
 	d.Pos = posOf(n)
-	f := r.fields(n, "data", dataKeys)
+	src := peek(n, "source")
+	if src == "" && !r.hasKey(n, "source") {
+		src = d.Source
+	}
+	allowed := allDataKeys
+	if keys, ok := dataKeys[src]; ok {
+		allowed = keys
+	}
+	if src == "csv" {
+		d.Header, d.Delimiter = true, ',' // Keras' and pandas' habits: a header row, commas
+	}
+	f := r.fields(n, "data", allowed)
 	for key, v := range f {
 		p := join("data", key)
-		s, _ := r.str(p, v.val)
 		switch key {
-		case "source":
-			d.Source = s
-		case "dir":
-			d.Dir = s
-		case "train_images":
-			d.TrainImages = s
-		case "train_labels":
-			d.TrainLabels = s
-		case "test_images":
-			d.TestImages = s
-		case "test_labels":
-			d.TestLabels = s
+		case "test_split":
+			d.TestSplit, _ = r.number(p, v.val)
+		case "header":
+			d.Header, _ = r.boolean(p, v.val)
+		case "normalize_label":
+			d.NormalizeLabel, _ = r.boolean(p, v.val)
+		case "label":
+			d.Label = r.columns(p, v.val, true)
+		case "features":
+			d.Features = r.columns(p, v.val, false)
+		case "delimiter":
+			d.Delimiter = r.delimiter(p, v.val)
+		default:
+			s, _ := r.str(p, v.val)
+			switch key {
+			case "source":
+				d.Source = s
+			case "dir":
+				d.Dir = s
+			case "train_images":
+				d.TrainImages = s
+			case "train_labels":
+				d.TrainLabels = s
+			case "test_images":
+				d.TestImages = s
+			case "test_labels":
+				d.TestLabels = s
+			case "train":
+				d.Train = s
+			case "test":
+				d.Test = s
+			}
 		}
 	}
 	return d
+}
+
+// hasKey reports whether the mapping n has key.
+func (r *reader) hasKey(n *yaml.Node, key string) bool {
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// columns reads CSV columns: a list of names and 0-based indexes or, where one alone is allowed
+// (a label), a single name or index.
+func (r *reader) columns(path string, n *yaml.Node, single bool) []Column {
+	const want = "a column name such as party or a 0-based index such as 4"
+	if n.Kind == yaml.ScalarNode && !isNull(n) {
+		if !single {
+			r.fail(path, n, "a list of column names or 0-based indexes, such as [v1, v2] or [0, 1]")
+			return nil
+		}
+		c, ok := r.column(path, n, want+", or a list of them")
+		if !ok {
+			return nil
+		}
+		return []Column{c}
+	}
+	items, ok := r.list(n, path, "a list of column names or 0-based indexes, such as [v1, v2] or [0, 1]")
+	if !ok {
+		return nil
+	}
+	var cols []Column
+	for i, it := range items {
+		p := item(path, i+1)
+		if it = r.deref(it); it == nil {
+			r.bad[p] = true
+			continue
+		}
+		if c, ok := r.column(p, it, want); ok {
+			cols = append(cols, c)
+		}
+	}
+	return cols
+}
+
+// column reads one column: a string is a name, an integer an index.
+func (r *reader) column(path string, n *yaml.Node, want string) (Column, bool) {
+	c := Column{Pos: posOf(n)}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+		i, ok := r.integer(path, n)
+		c.Index = i
+		return c, ok
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+		r.pos[path] = posOf(n)
+		c.Name = n.Value
+		return c, true
+	}
+	r.fail(path, n, want)
+	return c, false
+}
+
+// delimiter reads the CSV field separator: one character.
+func (r *reader) delimiter(path string, n *yaml.Node) rune {
+	s, ok := r.str(path, n)
+	if !ok {
+		return 0
+	}
+	if utf8.RuneCountInString(s) != 1 {
+		r.bad[path] = true
+		r.add(posOf(n), "%s: want one character such as \",\" or \";\" (\"\\t\" for tabs), got %s", label(path), quote(s))
+		return 0
+	}
+	c, _ := utf8.DecodeRuneInString(s)
+	return c
 }

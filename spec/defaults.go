@@ -4,23 +4,38 @@ package spec
 // what a spec leaves out.
 
 var (
-	layerTypes   = []string{"dense"}
+	layerTypes   = []string{"dense", "rescaling", "normalization"}
 	activations  = []string{"linear", "relu", "sigmoid", "tanh", "softmax"}
 	initializers = []string{"glorot_uniform", "glorot_normal", "he_uniform", "he_normal"}
 	optimizers   = []string{"adam", "sgd"}
-	losses       = []string{"categorical_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error"}
-	metrics      = []string{"accuracy"}
-	sources      = []string{"mnist", "idx"}
+	losses       = []string{"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error", "mean_absolute_error"}
+	metrics      = []string{"accuracy", "mae", "mse"}
+	sources      = []string{"mnist", "idx", "csv"}
 )
 
 // Keys of each mapping, in the order error messages list them.
 var (
-	topKeys     = []string{"name", "input", "layers", "compile", "fit", "data"}
-	inputKeys   = []string{"shape"}
-	layerKeys   = []string{"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer"}
-	compileKeys = []string{"optimizer", "loss", "metrics"}
-	fitKeys     = []string{"epochs", "batch_size", "validation_split", "shuffle", "seed"}
-	dataKeys    = []string{"source", "dir", "train_images", "train_labels", "test_images", "test_labels"}
+	topKeys      = []string{"name", "input", "layers", "compile", "fit", "data"}
+	inputKeys    = []string{"shape"}
+	allLayerKeys = []string{"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "scale", "offset"}
+	compileKeys  = []string{"optimizer", "loss", "metrics"}
+	fitKeys      = []string{"epochs", "batch_size", "validation_split", "shuffle", "seed"}
+	allDataKeys  = []string{"source", "dir", "train_images", "train_labels", "test_images", "test_labels",
+		"train", "test", "test_split", "header", "label", "features", "delimiter", "normalize_label"}
+
+	// layerKeys are the keys of a layer mapping, by layer type.
+	layerKeys = map[string][]string{
+		"dense":         {"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer"},
+		"rescaling":     {"type", "scale", "offset"},
+		"normalization": {"type"},
+	}
+
+	// dataKeys are the keys of the data mapping, by source.
+	dataKeys = map[string][]string{
+		"mnist": {"source", "dir", "train_images", "train_labels", "test_images", "test_labels"},
+		"idx":   {"source", "dir", "train_images", "train_labels", "test_images", "test_labels"},
+		"csv":   {"source", "train", "test", "test_split", "header", "label", "features", "delimiter", "normalize_label"},
+	}
 
 	// optimizerKeys are the keys of an optimizer mapping, by optimizer type.
 	optimizerKeys = map[string][]string{
@@ -42,13 +57,15 @@ const (
 	maxEpochs      = 100000
 	maxBatchSize   = 65536
 	maxLearnRate   = 10
+	maxRescale     = 1e6
 	maxSpecBytes   = 1 << 20
 	mnistFeatures  = 28 * 28
 	mnistClasses   = 10
 	mnistTrainSize = 60000
 )
 
-// defaultLayer is a dense layer as Keras builds it when only units is given.
+// defaultLayer is a dense layer as Keras builds it when only units is given (a preprocessing
+// layer leaves the dense fields as they are: nothing reads them).
 func defaultLayer() Layer {
 	return Layer{Type: "dense", Activation: "linear", UseBias: true, KernelInitializer: "glorot_uniform"}
 }

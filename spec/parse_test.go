@@ -260,7 +260,7 @@ data: {source: idx, train_images: /etc/passwd, test_images: "a\nb", foo: 1}
 		`x.yaml:6:5: layer 3 activation: compile.loss categorical_crossentropy needs softmax on the last layer, got linear (the default); allowed: softmax`,
 		`x.yaml:8:27: unknown key "momentum" in compile.optimizer: adam has no momentum (it is an option of sgd); allowed: type, learning_rate, beta_1, beta_2, epsilon, amsgrad`,
 		`x.yaml:8:57: compile.optimizer.learning_rate: 0 is out of range; allowed: > 0 and <= 10`,
-		`x.yaml:10:13: compile.metrics item 1: unknown metric "acc" (did you mean "accuracy"?); allowed: accuracy`,
+		`x.yaml:10:13: compile.metrics item 1: unknown metric "acc" (did you mean "accuracy"?); allowed: accuracy, mae, mse`,
 		`x.yaml:11:15: fit.epochs: 0 is out of range; allowed: 1 to 100000`,
 		`x.yaml:11:30: fit.batch_size: 100000 is out of range; allowed: 1 to 65536`,
 		`x.yaml:11:56: fit.validation_split: 1 is out of range; allowed: >= 0 and < 1`,

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ func (r *reader) validate(m *Model) {
 	r.checkData(m.Data)
 	r.checkLoss(m)
 	r.checkMNIST(m)
+	r.checkCSVShapes(m)
 	r.checkParameters(m)
 }
 
@@ -142,21 +144,45 @@ func shape(dims []int) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
-// checkLayers checks the number of layers and each layer's values.
+// checkLayers checks the number of layers and each layer's values, and that the preprocessing
+// layers come first.
 func (r *reader) checkLayers(layers []Layer) {
 	if r.has("layers") && (len(layers) < 1 || len(layers) > maxLayers) {
 		r.add(r.at("layers"), "layers: want 1 to %d layers, got %d", maxLayers, len(layers))
 	}
+	dense, normalization := 0, 0
 	for i, l := range layers {
 		path := item("layers", i+1)
 		r.oneOf(join(path, "type"), "layer type", l.Type, layerTypes)
-		r.intIn(join(path, "units"), l.Units, 1, maxUnits)
-		r.oneOf(join(path, "activation"), "activation", l.Activation, activations)
-		r.oneOf(join(path, "kernel_initializer"), "initializer", l.KernelInitializer, initializers)
-		if p := join(path, "activation"); r.has(p) && l.Activation == "softmax" && i < len(layers)-1 {
-			r.add(r.at(p), "%s: softmax is only allowed on the last layer; allowed here: %s",
-				label(p), strings.Join(activations[:len(activations)-1], ", "))
+		if !r.ok(join(path, "type")) || !slices.Contains(layerTypes, l.Type) {
+			continue
 		}
+		switch l.Type {
+		case "dense":
+			dense++
+			r.intIn(join(path, "units"), l.Units, 1, maxUnits)
+			r.oneOf(join(path, "activation"), "activation", l.Activation, activations)
+			r.oneOf(join(path, "kernel_initializer"), "initializer", l.KernelInitializer, initializers)
+			if p := join(path, "activation"); r.has(p) && l.Activation == "softmax" && i < len(layers)-1 {
+				r.add(r.at(p), "%s: softmax is only allowed on the last layer; allowed here: %s",
+					label(p), strings.Join(activations[:len(activations)-1], ", "))
+			}
+			continue
+		case "rescaling":
+			r.floatIn(join(path, "scale"), l.Scale, math.Abs(l.Scale) <= maxRescale, "a number from -1e6 to 1e6")
+			r.floatIn(join(path, "offset"), l.Offset, math.Abs(l.Offset) <= maxRescale, "a number from -1e6 to 1e6")
+		case "normalization":
+			normalization++
+			if normalization == 2 {
+				r.add(r.at(path), "%s: a second normalization layer; allowed: one, which is adapted to the training rows' features (a second would see them normalized already)", label(path))
+			}
+		}
+		if dense > 0 {
+			r.add(r.at(path), "%s: a %s layer after a dense layer; allowed: preprocessing layers (rescaling, normalization) only before the first dense layer, where they see the raw features", label(path), l.Type)
+		}
+	}
+	if r.has("layers") && len(layers) > 0 && dense == 0 && r.ok("layers") {
+		r.add(r.at("layers"), "layers: no dense layer; want at least one, the last layer (preprocessing layers only transform the input)")
 	}
 }
 
@@ -187,9 +213,13 @@ func (r *reader) checkFit(f Fit) {
 	r.floatIn("fit.validation_split", f.ValidationSplit, f.ValidationSplit >= 0 && f.ValidationSplit < 1, ">= 0 and < 1")
 }
 
-// checkData checks the source, the folder and the file names.
+// checkData checks the source, the folder and the file names, and a CSV source's settings.
 func (r *reader) checkData(d Data) {
 	r.oneOf("data.source", "data source", d.Source, sources)
+	if r.ok("data.source") && d.Source == "csv" {
+		r.checkCSV(d)
+		return
+	}
 	if r.ok("data.source") && d.Source == "idx" && !r.has("data.dir") && r.ok("data.dir") {
 		r.add(r.at("data"), "missing key \"dir\" in data; want the folder of the IDX files, which source idx needs")
 	}
