@@ -12,93 +12,118 @@ import (
 	"unicode/utf8"
 )
 
-// Load reads path into the tensors. The file must have been written for the same fingerprint and
-// the same tensor names and shapes; otherwise, or when it is truncated or corrupt, Load returns an
-// error naming the file and what differs, and no tensor is changed.
-func Load(path string, fingerprint uint64, tensors []Tensor) error {
+// Load reads path into the tensors and returns the class names that the file holds, nil when it
+// holds none (a version 1 file, a regression, or classes without names). The file must have been
+// written for the same fingerprint and the same tensor names and shapes, and name either no
+// classes or classCount of them (the model's number of classes, 0 for a model without classes; a
+// negative classCount accepts any number); otherwise, or when it is truncated or corrupt, Load returns an error naming the file and what
+// differs, and no tensor is changed.
+func Load(path string, fingerprint uint64, tensors []Tensor, classCount int) (classes []string, err error) {
 	size, err := checkModel(tensors)
 	if err != nil {
-		return fmt.Errorf("weights: %s: %v", path, err)
+		return nil, fmt.Errorf("weights: %s: %v", path, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("weights: %v", err)
+		return nil, fmt.Errorf("weights: %v", err)
 	}
 	defer f.Close()
-	// A file much larger than the model's weights is not for this model: read no more than
-	// enough to say so, whatever its size.
-	limit := size + 1<<20
+	// A file much larger than the model's weights and the most class names the format holds is
+	// not for this model: read no more than enough to say so, whatever its size.
+	limit := size + (maxClassSection - 4) + 1<<20
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		head := make([]byte, headerSize+4)
+		if _, err := io.ReadFull(f, head); err != nil {
+			return nil, fmt.Errorf("weights: %s: %v", path, err)
+		}
+		return nil, tooLarge(path, head, fingerprint, fmt.Sprintf("the file is %d bytes", fi.Size()), size)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return fmt.Errorf("weights: %s: %v", path, err)
+		return nil, fmt.Errorf("weights: %s: %v", path, err)
 	}
 	if int64(len(data)) > limit {
-		msg := fmt.Sprintf("the file is more than %d bytes, this model's weights take %d", limit, size)
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			msg = fmt.Sprintf("the file is %d bytes, this model's weights take %d", fi.Size(), size)
-		}
-		fp, _, err := header(data)
-		switch {
-		case err != nil:
-			return fmt.Errorf("weights: %s: %v", path, err)
-		case fp != fingerprint:
-			return fmt.Errorf("weights: %s: made for another network (fingerprint %#016x, this model is %#016x; %s)", path, fp, fingerprint, msg)
-		}
-		return fmt.Errorf("weights: %s: corrupt: %s", path, msg)
+		return nil, tooLarge(path, data, fingerprint, fmt.Sprintf("the file is more than %d bytes", limit), size)
 	}
-	return Decode(path, data, fingerprint, tensors)
+	return Decode(path, data, fingerprint, tensors, classCount)
+}
+
+// tooLarge is Load's error for a file larger than a model of size bytes (without class names)
+// can need; data is at least the start of the file, and of says how large it is.
+func tooLarge(path string, data []byte, fingerprint uint64, of string, size int64) error {
+	msg := fmt.Sprintf("%s, this model's weights take %d and its class names at most %d more", of, size, maxClassSection-4)
+	fp, _, _, err := header(data)
+	switch {
+	case err != nil:
+		return fmt.Errorf("weights: %s: %v", path, err)
+	case fp != fingerprint:
+		return fmt.Errorf("weights: %s: made for another network (fingerprint %#016x, this model is %#016x; %s)", path, fp, fingerprint, msg)
+	}
+	return fmt.Errorf("weights: %s: corrupt: %s", path, msg)
 }
 
 // Decode is Load for bytes already in memory, such as a //go:embed blob; name is used in errors.
-func Decode(name string, data []byte, fingerprint uint64, tensors []Tensor) error {
-	if err := decode(data, fingerprint, tensors); err != nil {
-		return fmt.Errorf("weights: %s: %v", name, err)
+// The class names it returns are new strings, which do not share memory with data.
+func Decode(name string, data []byte, fingerprint uint64, tensors []Tensor, classCount int) (classes []string, err error) {
+	classes, err = decode(data, fingerprint, tensors, classCount)
+	if err != nil {
+		return nil, fmt.Errorf("weights: %s: %v", name, err)
 	}
-	return nil
+	return classes, nil
 }
 
 // decode checks everything about data against the model's tensors, and only then copies the
-// values into them.
+// values into them and returns the class names.
 //
 // The checksum decides how a broken structure is reported: when the last 4 bytes are the CRC of
 // the rest, the writer itself made the file that way, and the structural error is the news; when
 // they are not, the file was damaged after it was written, and the error says "truncated" when the
-// tensors run past its end and "checksum mismatch" otherwise.
-func decode(data []byte, fingerprint uint64, tensors []Tensor) error {
+// tensors or the class names run past its end and "checksum mismatch" otherwise.
+func decode(data []byte, fingerprint uint64, tensors []Tensor, classCount int) ([]string, error) {
 	if _, err := checkModel(tensors); err != nil {
-		return err
+		return nil, err
 	}
-	fp, count, err := header(data)
+	fp, version, count, err := header(data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	n := len(data) - 4
 	body := data[:n]
 	if binary.LittleEndian.Uint32(data[n:]) != crc32.ChecksumIEEE(body) {
-		return damaged(data, count)
+		return nil, damaged(data, version, count)
 	}
-	end, err := walk(body, count, nil)
+	end, classes, err := structure(body, version, count)
 	if err != nil {
 		if errors.Is(err, errPastEnd) {
-			return fmt.Errorf("corrupt: %v the end of the file (%d bytes)", err, len(data))
+			return nil, fmt.Errorf("corrupt: %v the end of the file (%d bytes)", err, len(data))
 		}
-		return err
+		return nil, err
 	}
 	if end < n {
-		return fmt.Errorf("corrupt: %d bytes between the last tensor and the checksum", n-end)
+		last := "the last tensor"
+		if version >= 2 {
+			last = "the class names"
+		}
+		return nil, fmt.Errorf("corrupt: %d bytes between %s and the checksum", n-end, last)
 	}
 	diff := firstDiff(body, count, tensors)
 	if fp != fingerprint {
 		if diff != "" {
 			diff = "; " + diff
 		}
-		return fmt.Errorf("made for another network (fingerprint %#016x, this model is %#016x%s)", fp, fingerprint, diff)
+		return nil, fmt.Errorf("made for another network (fingerprint %#016x, this model is %#016x%s)", fp, fingerprint, diff)
 	}
 	if int(count) != len(tensors) {
-		return fmt.Errorf("the file has %d tensors, the model has %d (%s)", count, len(tensors), diff)
+		return nil, fmt.Errorf("the file has %d tensors, the model has %d (%s)", count, len(tensors), diff)
 	}
 	if diff != "" {
-		return errors.New(diff)
+		return nil, errors.New(diff)
+	}
+	if classCount >= 0 && len(classes) != 0 && len(classes) != classCount {
+		if classCount == 0 {
+			return nil, fmt.Errorf("the file names %d classes, this model has no classes", len(classes))
+		}
+		return nil, fmt.Errorf("the file names %d classes, this model has %d", len(classes), classCount)
 	}
 	// Everything is checked: from here on nothing can fail.
 	walk(body, count, func(i int, e entry) bool {
@@ -109,16 +134,27 @@ func decode(data []byte, fingerprint uint64, tensors []Tensor) error {
 		}
 		return true
 	})
-	return nil
+	return classes, nil
+}
+
+// structure checks the structure of everything after the header of a file of the given version
+// (data without its checksum, or with it when looking for where a damaged file ends) and returns
+// the offset where the tensors and the class section end, and the class names.
+func structure(data []byte, version, count uint32) (end int, classes []string, err error) {
+	end, err = walk(data, count, nil)
+	if err != nil || version < 2 {
+		return end, nil, err
+	}
+	return classSection(data, end)
 }
 
 // damaged explains a file (with a valid header) whose checksum does not match.
-func damaged(data []byte, count uint32) error {
-	end, err := walk(data, count, nil)
+func damaged(data []byte, version, count uint32) error {
+	end, _, err := structure(data, version, count)
 	var pe pastEnd
 	switch {
 	case errors.As(err, &pe):
-		return fmt.Errorf("truncated: the file is %d bytes and ends in tensor %d of %d", len(data), pe.i, pe.count)
+		return fmt.Errorf("truncated: the file is %d bytes and ends in %s", len(data), pe.what)
 	case err == nil && end+4 > len(data):
 		return fmt.Errorf("truncated: the file is %d bytes and ends before its checksum", len(data))
 	case err == nil && end+4 < len(data) &&
@@ -129,37 +165,44 @@ func damaged(data []byte, count uint32) error {
 }
 
 // header checks the magic and the version, that the file is long enough for a header and a
-// checksum, and returns the fingerprint and the tensor count.
-func header(data []byte) (fingerprint uint64, count uint32, err error) {
+// checksum, and returns the fingerprint, the version and the tensor count.
+func header(data []byte) (fingerprint uint64, version, count uint32, err error) {
 	if len(data) < len(Magic) || string(data[:len(Magic)]) != Magic {
 		if len(data) < len(Magic) && strings.HasPrefix(Magic, string(data)) {
-			return 0, 0, fmt.Errorf("truncated: the file is %d bytes", len(data))
+			return 0, 0, 0, fmt.Errorf("truncated: the file is %d bytes", len(data))
 		}
 		start := data[:min(len(data), len(Magic))]
-		return 0, 0, fmt.Errorf("not an nngen weights file (it starts with %q, a weights file with %q)", start, Magic)
+		return 0, 0, 0, fmt.Errorf("not an nngen weights file (it starts with %q, a weights file with %q)", start, Magic)
 	}
 	if len(data) >= 12 {
-		if v := binary.LittleEndian.Uint32(data[8:]); v != Version {
-			if v > Version {
-				return 0, 0, fmt.Errorf("format version %d, from a newer nngen; this one reads version %d", v, Version)
+		version = binary.LittleEndian.Uint32(data[8:])
+		if version < oldestVersion || version > Version {
+			if version > Version {
+				return 0, 0, 0, fmt.Errorf("format version %d, from a newer nngen; this one reads versions %d to %d", version, oldestVersion, Version)
 			}
-			return 0, 0, fmt.Errorf("format version %d; this nngen reads version %d", v, Version)
+			return 0, 0, 0, fmt.Errorf("format version %d; this nngen reads versions %d to %d", version, oldestVersion, Version)
 		}
 	}
 	if len(data) < headerSize+4 {
-		return 0, 0, fmt.Errorf("truncated: the file is %d bytes, its header and checksum alone take %d", len(data), headerSize+4)
+		return 0, 0, 0, fmt.Errorf("truncated: the file is %d bytes, its header and checksum alone take %d", len(data), headerSize+4)
 	}
-	return binary.LittleEndian.Uint64(data[12:]), binary.LittleEndian.Uint32(data[20:]), nil
+	return binary.LittleEndian.Uint64(data[12:]), version, binary.LittleEndian.Uint32(data[20:]), nil
 }
 
 // errPastEnd is what a pastEnd error Is.
 var errPastEnd = errors.New("past the end")
 
-// pastEnd is walk's error when tensor i of count runs past the end of the bytes it was given.
-type pastEnd struct{ i, count uint32 }
+// pastEnd is the error of walk and classSection when what they read runs past the end of the
+// bytes they were given; what names it, as "tensor 2 of 4".
+type pastEnd struct{ what string }
 
-func (e pastEnd) Error() string        { return fmt.Sprintf("tensor %d of %d runs past", e.i, e.count) }
+func (e pastEnd) Error() string        { return e.what + " runs past" }
 func (e pastEnd) Is(target error) bool { return target == errPastEnd }
+
+// tensorPastEnd is the pastEnd error for tensor i of count.
+func tensorPastEnd(i, count uint32) error {
+	return pastEnd{fmt.Sprintf("tensor %d of %d", i, count)}
+}
 
 // entry is one tensor as the file describes it; data is the offset of its first value.
 type entry struct {
@@ -177,7 +220,7 @@ func walk(data []byte, count uint32, visit func(i int, e entry) bool) (end int, 
 	var dims [MaxRank]int
 	for i := uint32(0); i < count; i++ {
 		if len(data)-off < 2 {
-			return 0, pastEnd{i, count}
+			return 0, tensorPastEnd(i, count)
 		}
 		nl := int(binary.LittleEndian.Uint16(data[off:]))
 		off += 2
@@ -185,7 +228,7 @@ func walk(data []byte, count uint32, visit func(i int, e entry) bool) (end int, 
 			return 0, fmt.Errorf("corrupt: tensor %d has a name of %d bytes (1 to %d)", i, nl, MaxNameLen)
 		}
 		if len(data)-off < nl+1 {
-			return 0, pastEnd{i, count}
+			return 0, tensorPastEnd(i, count)
 		}
 		name := data[off : off+nl]
 		off += nl
@@ -198,7 +241,7 @@ func walk(data []byte, count uint32, visit func(i int, e entry) bool) (end int, 
 			return 0, fmt.Errorf("corrupt: tensor %d (%s) has rank %d (at most %d)", i, showName(string(name)), rank, MaxRank)
 		}
 		if len(data)-off < 4*rank {
-			return 0, pastEnd{i, count}
+			return 0, tensorPastEnd(i, count)
 		}
 		// n counts values; it is checked against what is left of the data at each dimension,
 		// so it cannot overflow.
@@ -217,7 +260,7 @@ func walk(data []byte, count uint32, visit func(i int, e entry) bool) (end int, 
 			}
 		}
 		if n > left {
-			return 0, pastEnd{i, count}
+			return 0, tensorPastEnd(i, count)
 		}
 		if visit != nil && !visit(int(i), entry{name: string(name), shape: dims[:rank:rank], n: int(n), data: off}) {
 			return off, nil
@@ -225,6 +268,51 @@ func walk(data []byte, count uint32, visit func(i int, e entry) bool) (end int, 
 		off += 4 * int(n)
 	}
 	return off, nil
+}
+
+// classSection checks the class section that starts at off in data and returns the offset
+// where it ends and the class names, nil when there are none. A name that does not fit in data
+// is a pastEnd error.
+func classSection(data []byte, off int) (end int, classes []string, err error) {
+	if len(data)-off < 4 {
+		return 0, nil, pastEnd{"the number of class names"}
+	}
+	count := binary.LittleEndian.Uint32(data[off:])
+	off += 4
+	if count > MaxClasses {
+		return 0, nil, fmt.Errorf("corrupt: %d class names (at most %d)", count, MaxClasses)
+	}
+	if count == 0 {
+		return off, nil, nil
+	}
+	// Each name takes at least 3 bytes: allocate no more than the data can hold.
+	c := min(int(count), (len(data)-off)/3)
+	classes = make([]string, 0, c)
+	seen := make(map[string]int, c)
+	for i := range int(count) {
+		if len(data)-off < 2 {
+			return 0, nil, pastEnd{fmt.Sprintf("class name %d of %d", i, count)}
+		}
+		nl := int(binary.LittleEndian.Uint16(data[off:]))
+		off += 2
+		if nl > MaxClassNameLen {
+			return 0, nil, fmt.Errorf("corrupt: class name %d is %d bytes, at most %d", i, nl, MaxClassNameLen)
+		}
+		if len(data)-off < nl {
+			return 0, nil, pastEnd{fmt.Sprintf("class name %d of %d", i, count)}
+		}
+		name := string(data[off : off+nl])
+		off += nl
+		if err := classNameError(i, name); err != nil {
+			return 0, nil, fmt.Errorf("corrupt: %v", err)
+		}
+		if j, ok := seen[name]; ok {
+			return 0, nil, fmt.Errorf("corrupt: %v", duplicateClass(j, i, name))
+		}
+		seen[name] = i
+		classes = append(classes, name)
+	}
+	return off, classes, nil
 }
 
 // firstDiff describes the first tensor in which the file (already walked without error) and the

@@ -10,37 +10,51 @@ import (
 	"github.com/nngen/nngen/runtime/internal/atomicfile"
 )
 
-// Save writes the tensors to path atomically (a temporary file in the same folder, synced, then
-// renamed over path). On error, path is unchanged and no temporary file is left behind.
-func Save(path string, fingerprint uint64, tensors []Tensor) error {
-	if _, err := checkModel(tensors); err != nil {
+// Save writes the tensors and the class names to path atomically (a temporary file in the same
+// folder, synced, then renamed over path), in the current format version. classes names the
+// classes of a classifier by class index; nil or empty when the model has no named classes. On
+// error, path is unchanged and no temporary file is left behind.
+func Save(path string, fingerprint uint64, tensors []Tensor, classes []string) error {
+	if err := check(tensors, classes); err != nil {
 		return fmt.Errorf("weights: %s: %v", path, err)
 	}
-	err := atomicfile.Write(path, func(w io.Writer) error { return encode(w, fingerprint, tensors) })
+	err := atomicfile.Write(path, func(w io.Writer) error { return encode(w, Version, fingerprint, tensors, classes) })
 	if err != nil {
 		return fmt.Errorf("weights: %s: %v", path, err)
 	}
 	return nil
 }
 
-// Write encodes the tensors to w. It checks the tensors before writing anything (a name of 1 to
-// MaxNameLen bytes of UTF-8, a rank up to MaxRank, dimensions of at least 1, and as many values
-// as the shape says) and returns the first error of w.
-func Write(w io.Writer, fingerprint uint64, tensors []Tensor) error {
-	if _, err := checkModel(tensors); err != nil {
+// Write encodes the tensors and the class names to w in the current format version. It checks
+// them before writing anything (for each tensor a name of 1 to MaxNameLen bytes of UTF-8, a rank
+// up to MaxRank, dimensions of at least 1, and as many values as the shape says; at most
+// MaxClasses class names, each of 1 to MaxClassNameLen bytes of UTF-8 without control
+// characters, no two the same) and returns the first error of w.
+func Write(w io.Writer, fingerprint uint64, tensors []Tensor, classes []string) error {
+	if err := check(tensors, classes); err != nil {
 		return fmt.Errorf("weights: %v", err)
 	}
-	if err := encode(w, fingerprint, tensors); err != nil {
+	if err := encode(w, Version, fingerprint, tensors, classes); err != nil {
 		return fmt.Errorf("weights: %v", err)
 	}
 	return nil
 }
 
-// encode writes the file for tensors already checked by checkModel.
-func encode(w io.Writer, fingerprint uint64, tensors []Tensor) error {
+// check returns the first reason why the tensors and the class names cannot be written.
+func check(tensors []Tensor, classes []string) error {
+	if _, err := checkModel(tensors); err != nil {
+		return err
+	}
+	return checkClasses(classes)
+}
+
+// encode writes the file, in the given version, for tensors and class names already checked by
+// check. Version 1 has no class section, and classes must be empty then; the tests write version
+// 1 files with it.
+func encode(w io.Writer, version uint32, fingerprint uint64, tensors []Tensor, classes []string) error {
 	e := encoder{w: w, buf: make([]byte, 0, 32<<10)}
 	e.bytes([]byte(Magic))
-	e.u32(Version)
+	e.u32(version)
 	e.u64(fingerprint)
 	e.u32(uint32(len(tensors)))
 	for _, t := range tensors {
@@ -52,6 +66,13 @@ func encode(w io.Writer, fingerprint uint64, tensors []Tensor) error {
 		}
 		for _, v := range t.Data {
 			e.u32(math.Float32bits(v))
+		}
+	}
+	if version >= 2 {
+		e.u32(uint32(len(classes)))
+		for _, c := range classes {
+			e.u16(uint16(len(c)))
+			e.str(c)
 		}
 	}
 	e.flush()
@@ -76,6 +97,11 @@ func (e *encoder) u64(v uint64) { e.room(8); e.buf = binary.LittleEndian.AppendU
 func (e *encoder) bytes(b []byte) {
 	e.room(len(b))
 	e.buf = append(e.buf, b...)
+}
+
+func (e *encoder) str(s string) {
+	e.room(len(s))
+	e.buf = append(e.buf, s...)
 }
 
 // room flushes the buffer when n more bytes would not fit.
