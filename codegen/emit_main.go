@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/nngen/nngen/spec"
 )
 
 // emitMain writes cmd/train/main.go: a trainer program for the generated package, which hands the
@@ -15,29 +17,83 @@ func emitMain(p *Plan) (*jen.File, error) {
 		"set, and saves its weights. Run it with -h for its flags.", p.Package, p.SpecPath))
 	pkg := func(name string) *jen.Statement { return jen.Qual(p.ImportPath, name) }
 	d := p.Data
+	data := jen.Dict{jen.Id("Source"): jen.Lit(d.Source), jen.Id("Dir"): jen.Lit(d.Dir)}
+	if d.Source == "csv" {
+		data[jen.Id("Train")] = jen.Lit(d.Train)
+		if d.Test != "" {
+			data[jen.Id("Test")] = jen.Lit(d.Test)
+		} else {
+			data[jen.Id("TestSplit")] = jen.Lit(d.TestSplit)
+		}
+		data[jen.Id("Header")] = jen.Lit(d.Header)
+		data[jen.Id("Delimiter")] = jen.LitRune(d.Delimiter)
+		if len(d.Label) > 0 {
+			data[jen.Id("Label")] = columnsLit(d.Label)
+		}
+		if len(d.Features) > 0 {
+			data[jen.Id("Features")] = columnsLit(d.Features)
+		}
+	} else {
+		data[jen.Id("TrainImages")] = jen.Lit(d.TrainImages)
+		data[jen.Id("TrainLabels")] = jen.Lit(d.TrainLabels)
+		data[jen.Id("TestImages")] = jen.Lit(d.TestImages)
+		data[jen.Id("TestLabels")] = jen.Lit(d.TestLabels)
+	}
+	job := jen.Dict{
+		jen.Id("Name"):    jen.Lit(p.Package),
+		jen.Id("Spec"):    jen.Lit(p.SpecPath),
+		jen.Id("Inputs"):  pkg("InputSize"),
+		jen.Id("Outputs"): pkg("OutputSize"),
+		jen.Id("Shape"): jen.Index().Int().ValuesFunc(func(g *jen.Group) {
+			for _, d := range p.InputShape {
+				g.Lit(d)
+			}
+		}),
+		jen.Id("BatchSize"):       pkg("BatchSize"),
+		jen.Id("Epochs"):          pkg("Epochs"),
+		jen.Id("ValidationSplit"): pkg("ValidationSplit"),
+		jen.Id("Shuffle"):         pkg("Shuffle"),
+		jen.Id("Seed"):            pkg("Seed"),
+		jen.Id("Loss"):            jen.Lit(p.Loss),
+		jen.Id("Data"):            jen.Qual(cliPath, "Data").Values(data),
+		jen.Id("Model"):           jen.Id("m"),
+		jen.Id("Trainer"):         pkg("NewTrainer").Call(jen.Id("m")),
+		jen.Id("Predict"):         pkg("NewBatchPredictor").Call(jen.Id("m")).Dot("Predict"),
+	}
+	if len(p.Metrics) > 0 {
+		var ms []jen.Code
+		for _, m := range p.Metrics {
+			ms = append(ms, jen.Lit(m))
+		}
+		job[jen.Id("Metrics")] = jen.Index().String().Values(ms...)
+	}
+	if p.Classifies {
+		job[jen.Id("Classes")] = pkg("ClassCount")
+	}
+	for _, l := range p.Pre {
+		if _, ok := l.(*Normalization); ok {
+			job[jen.Id("AdaptInputs")] = jen.Id("m").Dot("AdaptInputs")
+		}
+	}
+	if p.Labels != nil {
+		job[jen.Id("AdaptLabels")] = jen.Id("m").Dot("AdaptLabels")
+	}
 	f.Func().Id("main").Params().Block(
 		jen.Id("m").Op(":=").New(pkg("Model")),
-		jen.Qual("os", "Exit").Call(jen.Qual(cliPath, "Main").Call(jen.Qual(cliPath, "Job").Values(jen.Dict{
-			jen.Id("Name"):            jen.Lit(p.Package),
-			jen.Id("Spec"):            jen.Lit(p.SpecPath),
-			jen.Id("Inputs"):          pkg("InputSize"),
-			jen.Id("Outputs"):         pkg("OutputSize"),
-			jen.Id("BatchSize"):       pkg("BatchSize"),
-			jen.Id("Epochs"):          pkg("Epochs"),
-			jen.Id("ValidationSplit"): pkg("ValidationSplit"),
-			jen.Id("Shuffle"):         pkg("Shuffle"),
-			jen.Id("Seed"):            pkg("Seed"),
-			jen.Id("Data"): jen.Qual(cliPath, "Data").Values(jen.Dict{
-				jen.Id("Source"):      jen.Lit(d.Source),
-				jen.Id("Dir"):         jen.Lit(d.Dir),
-				jen.Id("TrainImages"): jen.Lit(d.TrainImages),
-				jen.Id("TrainLabels"): jen.Lit(d.TrainLabels),
-				jen.Id("TestImages"):  jen.Lit(d.TestImages),
-				jen.Id("TestLabels"):  jen.Lit(d.TestLabels),
-			}),
-			jen.Id("Model"):   jen.Id("m"),
-			jen.Id("Trainer"): pkg("NewTrainer").Call(jen.Id("m")),
-		}))),
+		jen.Qual("os", "Exit").Call(jen.Qual(cliPath, "Main").Call(jen.Qual(cliPath, "Job").Values(job))),
 	)
 	return f, nil
+}
+
+// columnsLit is the []dataset.Column literal of CSV columns.
+func columnsLit(cols []spec.Column) jen.Code {
+	var vs []jen.Code
+	for _, c := range cols {
+		if c.Name != "" {
+			vs = append(vs, jen.Values(jen.Dict{jen.Id("Name"): jen.Lit(c.Name)}))
+		} else {
+			vs = append(vs, jen.Values(jen.Dict{jen.Id("Index"): jen.Lit(c.Index)}))
+		}
+	}
+	return jen.Index().Qual(datasetPath, "Column").Values(vs...)
 }

@@ -24,19 +24,40 @@ func emitModel(p *Plan) (*jen.File, error) {
 	for _, l := range p.Layers {
 		d := l.Info()
 		sizes = append(sizes,
-			jen.Commentf("%s is the width of layer %d (dense, %s).", d.UnitsConst, d.Index, d.Activation),
+			jen.Commentf("%s is the width of dense layer %d (%s).", d.UnitsConst, d.Index, d.Activation),
 			jen.Id(d.UnitsConst).Op("=").Lit(d.Out))
 	}
+	fixed := len(trainable(p)) < len(params(p))
 	sizes = append(sizes,
 		jen.Comment("OutputSize is the number of outputs of the network, the last layer's width."),
 		jen.Id("OutputSize").Op("=").Id(p.Output().Info().UnitsConst),
 		jen.Comment("BatchSize is the largest number of samples a Trainer takes at once."),
 		jen.Id("BatchSize").Op("=").Lit(p.BatchSize),
 		jen.Comment("ParamCount is the number of trainable parameters."),
-		jen.Id("ParamCount").Op("=").Add(paramCountExpr(p)),
-		jen.Comment("ModelBytes is the size of a Model: its parameters as float32."),
-		jen.Id("ModelBytes").Op("=").Id("ParamCount").Op("*").Lit(4),
+		jen.Id("ParamCount").Op("=").Add(paramCountExpr(trainable(p))),
 	)
+	if fixed {
+		var fixedParams []Param
+		for _, prm := range params(p) {
+			if prm.Fixed {
+				fixedParams = append(fixedParams, prm)
+			}
+		}
+		sizes = append(sizes,
+			jen.Comment("FixedCount is the number of parameters that are not trained: statistics adapted to the data."),
+			jen.Id("FixedCount").Op("=").Add(paramCountExpr(fixedParams)),
+			jen.Comment("ModelBytes is the size of a Model: its parameters as float32."),
+			jen.Id("ModelBytes").Op("=").Parens(jen.Id("ParamCount").Op("+").Id("FixedCount")).Op("*").Lit(4))
+	} else {
+		sizes = append(sizes,
+			jen.Comment("ModelBytes is the size of a Model: its parameters as float32."),
+			jen.Id("ModelBytes").Op("=").Id("ParamCount").Op("*").Lit(4))
+	}
+	if p.Classifies {
+		sizes = append(sizes,
+			jen.Comment("ClassCount is the number of classes the network tells apart."),
+			jen.Id("ClassCount").Op("=").Lit(p.ClassCount))
+	}
 	f.Comment("Sizes of the network.")
 	f.Const().Defs(sizes...)
 	f.Line()
@@ -53,19 +74,34 @@ func emitModel(p *Plan) (*jen.File, error) {
 			if len(prm.Shape) > 1 {
 				comment += ": " + strings.Join(prm.Shape, "×")
 			}
+			if prm.Fixed {
+				comment += " (not trained)"
+			}
 			g.Id(prm.Field).Index(product(prm.Shape)).Float32().Comment(comment)
+		}
+		if p.Classifies {
+			g.Id("classes").Index().String().Comment("the class names, from the training data or a weights file; nil when unnamed")
 		}
 	})
 	f.Line()
 
 	f.Comment("Init sets every kernel from its Keras initializer, drawn from a generator seeded with seed,")
-	f.Comment("and every bias to zero. The same seed always gives the same parameters.")
+	if fixed {
+		f.Comment("every bias to zero, and the statistics to mean 0 and variance 1 (as Keras' before adapt).")
+		f.Comment("The same seed always gives the same parameters.")
+	} else {
+		f.Comment("and every bias to zero. The same seed always gives the same parameters.")
+	}
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Init").Params(jen.Id("seed").Uint64()).BlockFunc(func(g *jen.Group) {
 		g.Id("r").Op(":=").Qual(initializerPath, "New").Call(jen.Id("seed"))
 		for _, prm := range params(p) {
 			all := jen.Id("m").Dot(prm.Field).Index(jen.Empty(), jen.Empty())
-			if prm.Init == "" {
+			switch prm.Init {
+			case "":
 				g.Clear(all)
+				continue
+			case initOnes:
+				g.For(jen.Id("i").Op(":=").Range().Id("m").Dot(prm.Field)).Block(jen.Id("m").Dot(prm.Field).Index(jen.Id("i")).Op("=").Lit(1))
 				continue
 			}
 			g.Qual(initializerPath, prm.Init).Call(all, jen.Id(prm.FanIn), jen.Id(prm.FanOut), jen.Id("r"))
@@ -75,21 +111,15 @@ func emitModel(p *Plan) (*jen.File, error) {
 
 	f.Comment("Tensors lists the parameters by name and shape, sharing m's memory, in the order weights")
 	f.Comment("files store them.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Tensors").Params().Index().Qual(weightsPath, "Tensor").Block(
-		jen.Return(jen.Index().Qual(weightsPath, "Tensor").ValuesFunc(func(g *jen.Group) {
-			for _, prm := range params(p) {
-				var dims []jen.Code
-				for _, s := range prm.Shape {
-					dims = append(dims, jen.Id(s))
-				}
-				g.Values(jen.Dict{
-					jen.Id("Name"):  jen.Lit(prm.Tensor),
-					jen.Id("Shape"): jen.Index().Int().Values(dims...),
-					jen.Id("Data"):  jen.Id("m").Dot(prm.Field).Index(jen.Empty(), jen.Empty()),
-				})
-			}
-		})),
-	)
+	emitTensorList(f, "Tensors", params(p))
+	if fixed {
+		f.Comment("trainableTensors lists the trained parameters, as Tensors does.")
+		emitTensorList(f, "trainableTensors", trainable(p))
+	}
+	emitAdapt(p, f)
+	if p.Classifies {
+		emitClasses(p, f)
+	}
 	return f, nil
 }
 
@@ -101,11 +131,29 @@ var initializerFunc = map[string]string{
 	"he_normal":      "HeNormal",
 }
 
-// params lists every parameter array of the plan, layer by layer, in the order of weights files.
+// params lists every parameter array of the plan, trained or fixed, in the order of weights
+// files: the preprocessing layers', the dense layers', then the labels' statistics.
 func params(p *Plan) []Param {
 	var ps []Param
+	for _, l := range p.Pre {
+		ps = append(ps, l.Params()...)
+	}
 	for _, l := range p.Layers {
 		ps = append(ps, l.Params()...)
+	}
+	if p.Labels != nil {
+		ps = append(ps, p.Labels.Params()...)
+	}
+	return ps
+}
+
+// trainable lists the parameter arrays that the optimiser updates, in the order of params.
+func trainable(p *Plan) []Param {
+	var ps []Param
+	for _, prm := range params(p) {
+		if !prm.Fixed {
+			ps = append(ps, prm)
+		}
 	}
 	return ps
 }
@@ -119,10 +167,42 @@ func product(shape []string) *jen.Statement {
 	return s
 }
 
-// paramCountExpr is the sum of the parameter array sizes, written with the size constants.
-func paramCountExpr(p *Plan) jen.Code {
+// gradTensorsMethod is the Model method that lists the arrays a Trainer's gradients fill.
+func gradTensorsMethod(p *Plan) string {
+	if len(trainable(p)) < len(params(p)) {
+		return "trainableTensors"
+	}
+	return "Tensors"
+}
+
+// emitTensorList writes the Model method name that lists the parameters ps as weights.Tensors.
+func emitTensorList(f *jen.File, name string, ps []Param) {
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params().Index().Qual(weightsPath, "Tensor").Block(
+		jen.Return(jen.Index().Qual(weightsPath, "Tensor").ValuesFunc(func(g *jen.Group) {
+			for _, prm := range ps {
+				var dims []jen.Code
+				for _, s := range prm.Shape {
+					dims = append(dims, jen.Id(s))
+				}
+				g.Values(jen.Dict{
+					jen.Id("Name"):  jen.Lit(prm.Tensor),
+					jen.Id("Shape"): jen.Index().Int().Values(dims...),
+					jen.Id("Data"):  jen.Id("m").Dot(prm.Field).Index(jen.Empty(), jen.Empty()),
+				})
+			}
+		})),
+	)
+	f.Line()
+}
+
+// paramCountExpr is the sum of the sizes of the parameter arrays ps, written with the size
+// constants; 0 when there are none.
+func paramCountExpr(ps []Param) jen.Code {
+	if len(ps) == 0 {
+		return jen.Lit(0)
+	}
 	s := jen.Null()
-	for i, prm := range params(p) {
+	for i, prm := range ps {
 		if i > 0 {
 			s.Op("+")
 		}

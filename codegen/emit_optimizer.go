@@ -106,7 +106,7 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 	f.Comment("kernel that weightGradients gives the same part, and in part 0 the biases.")
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("update").Params(jen.List(jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
 		var biases []jen.Code
-		for _, prm := range params(p) {
+		for _, prm := range trainable(p) {
 			if prm.ShareRow == "" {
 				biases = append(biases, kernel(prm.Field, whole))
 				continue

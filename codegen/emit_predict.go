@@ -17,6 +17,11 @@ func emitPredict(p *Plan) (*jen.File, error) {
 		BlockFunc(func(g *jen.Group) {
 			model := func() *jen.Statement { return jen.Id("m") }
 			in := jen.Id("x").Index(jen.Empty(), jen.Empty())
+			if len(p.Pre) > 0 {
+				g.Var().Id("in").Index(jen.Id("InputSize")).Float32()
+				emitPreprocessing(p, g, jen.Id("in").Index(jen.Empty(), jen.Empty()), in, jen.Lit(1), model)
+				in = jen.Id("in").Index(jen.Empty(), jen.Empty())
+			}
 			for i, l := range p.Layers {
 				d := l.Info()
 				out := jen.Id("y").Index(jen.Empty(), jen.Empty())
@@ -30,8 +35,15 @@ func emitPredict(p *Plan) (*jen.File, error) {
 				}
 				in = out
 			}
+			if l := p.Labels; l != nil {
+				g.Comment("In the labels' own units.")
+				g.Add(l.Restore(jen.Id("y").Index(jen.Empty(), jen.Empty()), jen.Id("y").Index(jen.Empty(), jen.Empty()), jen.Lit(1), model))
+			}
 			g.Return()
 		})
+	if p.Classifies {
+		emitPredictClass(p, f)
+	}
 	emitBatchPredict(p, f)
 	return f, nil
 }
@@ -54,6 +66,9 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 	f.Comment("after NewBatchPredictor. It is not safe for concurrent use: give each goroutine its own.")
 	f.Type().Id("BatchPredictor").StructFunc(func(g *jen.Group) {
 		g.Id("model").Op("*").Id("Model")
+		if len(p.Pre) > 0 {
+			g.Id("input").Index(jen.Id("PredictChunk").Op("*").Id("InputSize")).Float32().Comment("one chunk of inputs after the preprocessing layers")
+		}
 		for _, l := range p.Layers[:len(p.Layers)-1] {
 			d := l.Info()
 			g.Id(d.Act).Index(jen.Id("PredictChunk").Op("*").Id(d.UnitsConst)).Float32().
@@ -80,9 +95,15 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 			g.Id("rows").Op(":=").Min(jen.Id("PredictChunk"), jen.Id("n").Op("-").Id("i"))
 			model := func() *jen.Statement { return jen.Id("b").Dot("model") }
 			in := jen.Id("x").Index(jen.Id("i").Op("*").Id("InputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("InputSize"))
+			if len(p.Pre) > 0 {
+				g.Id("in").Op(":=").Id("b").Dot("input").Index(jen.Empty(), jen.Id("rows").Op("*").Id("InputSize"))
+				emitPreprocessing(p, g, jen.Id("in"), in, jen.Id("rows"), model)
+				in = jen.Id("in")
+			}
+			var out *jen.Statement
 			for k, l := range p.Layers {
 				d := l.Info()
-				out := jen.Id("y").Index(jen.Id("i").Op("*").Id("OutputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("OutputSize"))
+				out = jen.Id("y").Index(jen.Id("i").Op("*").Id("OutputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("OutputSize"))
 				if k < len(p.Layers)-1 {
 					out = jen.Id("b").Dot(d.Act).Index(jen.Empty(), jen.Id("rows").Op("*").Id(d.UnitsConst))
 				}
@@ -90,6 +111,9 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 					g.Add(c)
 				}
 				in = out
+			}
+			if l := p.Labels; l != nil {
+				g.Add(l.Restore(out, out, jen.Id("rows"), model))
 			}
 		})
 	})

@@ -13,7 +13,8 @@ var testTemplates = []struct{ template, path string }{
 }
 
 // emitTests writes the generated package's tests from their templates. Only the plan's checked
-// package name, sanitised spec path and whether it has two-core steps reach the template.
+// package name, sanitised spec path, whether it has two-core steps and whether it classifies
+// reach the template.
 func emitTests(p *Plan) ([]File, error) {
 	var files []File
 	for _, t := range testTemplates {
@@ -23,9 +24,9 @@ func emitTests(p *Plan) ([]File, error) {
 		}
 		var buf bytes.Buffer
 		data := struct {
-			Package, SpecPath string
-			Parallel          bool
-		}{p.Package, p.SpecPath, p.parallel()}
+			Package, SpecPath    string
+			Parallel, Classifies bool
+		}{p.Package, p.SpecPath, p.parallel(), p.Classifies}
 		if err := tmpl.Execute(&buf, data); err != nil {
 			return nil, err
 		}

@@ -37,10 +37,15 @@ func firstRows(base *jen.Statement, size string) *jen.Statement {
 
 // lossKernel names the asm function that computes the plan's loss and its gradient.
 func (p *Plan) lossKernel() string {
-	if p.Loss == "mean_squared_error" {
+	switch p.Loss {
+	case "mean_squared_error":
 		return "SquaredError"
+	case "mean_absolute_error":
+		return "AbsoluteError"
+	case "binary_crossentropy":
+		return "BinaryCrossEntropy"
 	}
-	return "CrossEntropy" // both cross-entropies: the targets are one-hot either way
+	return "CrossEntropy" // both categorical cross-entropies: the targets are one-hot either way
 }
 
 // rowRange is the expression base[lo*size : hi*size]: rows lo to hi of a row-major buffer.
@@ -91,6 +96,13 @@ func emitTrain(p *Plan) (*jen.File, error) {
 			g.Id(d.Delta).Index(jen.Id("BatchSize").Op("*").Id(d.UnitsConst)).Float32().
 				Commentf("the loss gradient with respect to layer %d's pre-activations", d.Index)
 		}
+		if len(p.Pre) > 0 {
+			g.Id("input").Index(jen.Id("BatchSize").Op("*").Id("InputSize")).Float32().Comment("the batch's inputs after the preprocessing layers")
+		}
+		if p.Labels != nil {
+			g.Id("target").Index(jen.Id("BatchSize").Op("*").Id("OutputSize")).Float32().Comment("the batch's labels, standardised")
+			g.Id("output").Index(jen.Id("BatchSize").Op("*").Id("OutputSize")).Float32().Comment("the outputs in the labels' own units")
+		}
 		if par {
 			g.Line()
 			g.Comment("Two-core steps; pair is nil when the Trainer runs on one core.")
@@ -112,12 +124,19 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	if par {
 		extra = jen.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id(p.Layers[0].Info().UnitsConst)
 	}
+	if len(p.Pre) > 0 {
+		extra.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id("InputSize")
+	}
+	if p.Labels != nil {
+		extra.Op("+").Lit(2 * 4).Op("*").Id("BatchSize").Op("*").Id("OutputSize")
+	}
 	f.Comment("TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state,")
 	f.Comment("one batch of activations and deltas per layer (and for two cores, a share of layer 1's).")
 	f.Const().Id("TrainerBytes").Op("=").Add(trainerBytesExpr(p, copies)).Add(extra)
 	f.Line()
 
 	emitNewTrainer(p, f, par)
+	emitPreprocess(p, f)
 	emitForwardRows(p, f, par)
 	emitDeltasRows(p, f, out, par)
 	emitWeightGradients(p, f)
@@ -126,15 +145,20 @@ func emitTrain(p *Plan) (*jen.File, error) {
 		emitParts(f)
 	}
 
-	f.Comment("Output returns the outputs of the last forward pass, n rows of OutputSize; it shares the")
-	f.Comment("Trainer's memory and is overwritten by the next step.")
+	outputs := jen.Id("t").Dot(out.Info().Act)
+	if p.Labels != nil {
+		outputs = jen.Id("t").Dot("output")
+	}
+	f.Comment("Output returns the outputs of the last forward pass, n rows of OutputSize (in the labels' own")
+	f.Comment("units), from which the runtime computes the metrics; it shares the Trainer's memory and is")
+	f.Comment("overwritten by the next step.")
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("Output").Params().Index().Float32().Block(
-		jen.Return(jen.Id("t").Dot(out.Info().Act).Index(jen.Empty(), jen.Id("t").Dot("n").Op("*").Id("OutputSize"))),
+		jen.Return(outputs.Index(jen.Empty(), jen.Id("t").Dot("n").Op("*").Id("OutputSize"))),
 	)
 	f.Line()
 	f.Comment("GradTensors lists the gradients of the last Gradients call, in the order of Model.Tensors.")
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("GradTensors").Params().Index().Qual(weightsPath, "Tensor").Block(
-		jen.Return(jen.Id("t").Dot("grad").Dot("Tensors").Call()),
+		jen.Return(jen.Id("t").Dot("grad").Dot(gradTensorsMethod(p)).Call()),
 	)
 	f.Line()
 	f.Comment("checkBatch panics unless x and y hold n rows and 1 <= n <= BatchSize: a caller's bug.")
@@ -195,7 +219,6 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 		jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(),
 		jen.Id("n").Int(),
 		jen.Id("loss").Index(jen.Lit(2)).Float32().Comment("mean loss of each half's rows"),
-		jen.Id("correct").Index(jen.Lit(2)).Int(),
 	)
 	f.Line()
 	f.Comment("half returns the rows of the batch that part (0 or 1) works on.")
@@ -205,12 +228,12 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 		jen.Return(jen.Id("mid"), jen.Id("j").Dot("n")),
 	)
 	f.Line()
-	f.Comment("result is the mean loss over the whole batch and the rows predicted correctly.")
-	f.Func().Params(jen.Id("j").Op("*").Id("job")).Id("result").Params().Params(jen.Float32(), jen.Int()).BlockFunc(func(g *jen.Group) {
+	f.Comment("result is the mean loss over the whole batch.")
+	f.Func().Params(jen.Id("j").Op("*").Id("job")).Id("result").Params().Float32().BlockFunc(func(g *jen.Group) {
 		g.List(jen.Id("lo"), jen.Id("mid")).Op(":=").Id("j").Dot("half").Call(jen.Lit(0))
 		g.Id("sum").Op(":=").Float64().Call(jen.Id("j").Dot("loss").Index(jen.Lit(0))).Op("*").Float64().Call(jen.Id("mid").Op("-").Id("lo")).
 			Op("+").Float64().Call(jen.Id("j").Dot("loss").Index(jen.Lit(1))).Op("*").Float64().Call(jen.Id("j").Dot("n").Op("-").Id("mid"))
-		g.Return(jen.Float32().Call(jen.Id("sum").Op("/").Float64().Call(jen.Id("j").Dot("n"))), jen.Id("j").Dot("correct").Index(jen.Lit(0)).Op("+").Id("j").Dot("correct").Index(jen.Lit(1)))
+		g.Return(jen.Float32().Call(jen.Id("sum").Op("/").Float64().Call(jen.Id("j").Dot("n"))))
 	})
 	f.Line()
 }
@@ -277,8 +300,7 @@ func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 	lossFn := p.lossKernel()
 	f.Comment("deltasRows runs rows lo to hi of a batch of n rows forward, then back through every layer,")
 	f.Comment("leaving those rows' deltas (the gradients of the batch's mean loss with respect to each layer's")
-	f.Comment("pre-activations) in the delta buffers. It returns the mean loss and the number of correct")
-	f.Comment("predictions over rows lo to hi.")
+	f.Comment("pre-activations) in the delta buffers. It returns the mean loss over rows lo to hi.")
 	params := []jen.Code{jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi"), jen.Id("n")).Int()}
 	forward := []jen.Code{jen.Id("x"), jen.Id("lo"), jen.Id("hi")}
 	if par {
@@ -286,18 +308,28 @@ func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 		forward = append(forward, jen.Id("shared"))
 	}
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("deltasRows").Params(params...).
-		Params(jen.Id("loss").Float32(), jen.Id("correct").Int()).BlockFunc(func(g *jen.Group) {
+		Params(jen.Id("loss").Float32()).BlockFunc(func(g *jen.Group) {
 		g.Id("t").Dot("forwardRows").Call(forward...)
 		g.Id("rows").Op(":=").Id("hi").Op("-").Id("lo")
 		g.List(jen.Id("output"), jen.Id("target"), jen.Id("delta")).Op(":=").List(
 			rowRange(jen.Id("t").Dot(out.Info().Act), "OutputSize"), rowRange(jen.Id("y"), "OutputSize"), rowRange(jen.Id("t").Dot(out.Info().Delta), "OutputSize"))
-		g.Id("loss").Op("=").Qual(asmPath, lossFn).Call(jen.Id("delta"), jen.Id("output"), jen.Id("target"), rows, jen.Id("OutputSize"))
-		g.Id("correct").Op("=").Qual(asmPath, "Correct").Call(jen.Id("output"), jen.Id("target"), rows, jen.Id("OutputSize"))
+		if l := p.Labels; l != nil {
+			model := func() *jen.Statement { return jen.Id("t").Dot("model") }
+			g.Comment("The network learns standardised labels; the loss is reported in the labels' own units.")
+			g.Id("standard").Op(":=").Add(rowRange(jen.Id("t").Dot("target"), "OutputSize"))
+			g.Add(l.Standardize(jen.Id("standard"), jen.Id("target"), rows, model))
+			g.Qual(asmPath, lossFn).Call(jen.Id("delta"), jen.Id("output"), jen.Id("standard"), rows, jen.Id("OutputSize"))
+			g.Id("restored").Op(":=").Add(rowRange(jen.Id("t").Dot("output"), "OutputSize"))
+			g.Add(l.Restore(jen.Id("restored"), jen.Id("output"), rows, model))
+			g.Id("loss").Op("=").Qual(asmPath, lossFn).Call(jen.Nil(), jen.Id("restored"), jen.Id("target"), rows, jen.Id("OutputSize"))
+		} else {
+			g.Id("loss").Op("=").Qual(asmPath, lossFn).Call(jen.Id("delta"), jen.Id("output"), jen.Id("target"), rows, jen.Id("OutputSize"))
+		}
 		g.If(jen.Id("rows").Op("!=").Id("n")).Block(
 			jen.Comment("The loss kernel averaged over these rows; the gradient is of the mean over all n."),
 			jen.Qual(asmPath, "Scale").Call(jen.Id("delta"), jen.Float32().Call(rows).Op("/").Float32().Call(jen.Id("n"))),
 		)
-		if p.Loss == "mean_squared_error" {
+		if !p.Classifies { // the cross-entropies' gradients are fused with the softmax or sigmoid
 			for _, c := range out.ActivationBackward(jen.Id("delta"), jen.Id("output"), rows) {
 				g.Add(c)
 			}
@@ -355,14 +387,14 @@ func emitWeightGradients(p *Plan, f *jen.File) {
 // and a seed always gives the same weights.
 func emitSteps(p *Plan, f *jen.File, par bool) {
 	xyn := []jen.Code{jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.Id("n").Int()}
-	results := []jen.Code{jen.Id("loss").Float32(), jen.Id("correct").Int()}
+	results := []jen.Code{jen.Id("loss").Float32()}
 	recv := func() *jen.Statement { return jen.Params(jen.Id("t").Op("*").Id("Trainer")) }
 	call := func(method string, args ...jen.Code) *jen.Statement { return jen.Id("t").Dot(method).Call(args...) }
 	run := func(part string) *jen.Statement {
 		return jen.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot(part))
 	}
 	both := func(method string) []jen.Code { return []jen.Code{call(method, jen.Lit(0)), call(method, jen.Lit(1))} }
-	lossCorrect := jen.List(jen.Id("loss"), jen.Id("correct"))
+	lossCorrect := jen.Id("loss")
 	deltaArgs := []jen.Code{jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"), jen.Id("n")}
 	if par {
 		deltaArgs = append(deltaArgs, jen.False())
@@ -372,14 +404,20 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	small := jen.Id("n").Op("<").Id("ParallelMinRows")
 	startJob := jen.Id("t").Dot("job").Op("=").Id("job").Values(jen.Dict{jen.Id("x"): jen.Id("x"), jen.Id("y"): jen.Id("y"), jen.Id("n"): jen.Id("n")})
 	hasPair := jen.Id("t").Dot("pair").Op("!=").Nil()
+	// start checks the batch and runs it through the preprocessing layers.
+	start := func(g *jen.Group, method string) {
+		g.Id("checkBatch").Call(jen.Lit(method), jen.Id("x"), jen.Id("y"), jen.Id("n"))
+		g.Id("t").Dot("n").Op("=").Id("n")
+		if len(p.Pre) > 0 {
+			g.Id("x").Op("=").Id("t").Dot("preprocess").Call(jen.Id("x"), jen.Id("n"))
+		}
+	}
 
 	f.Comment("Gradients runs the first n rows of x forward, and backward against the targets y (n rows of")
 	f.Comment("OutputSize), leaving the gradients of the batch's mean loss in the Trainer (see GradTensors).")
-	f.Comment("It returns that mean loss and the number of rows predicted correctly. It panics unless")
-	f.Comment("1 <= n <= BatchSize and x and y hold n rows.")
+	f.Comment("It returns that mean loss. It panics unless 1 <= n <= BatchSize and x and y hold n rows.")
 	f.Func().Add(recv()).Id("Gradients").Params(xyn...).Params(results...).BlockFunc(func(g *jen.Group) {
-		g.Id("checkBatch").Call(jen.Lit("Gradients"), jen.Id("x"), jen.Id("y"), jen.Id("n"))
-		g.Id("t").Dot("n").Op("=").Id("n")
+		start(g, "Gradients")
 		if !par {
 			g.Add(wholeDeltas)
 			g.Add(wholeGradients)
@@ -403,16 +441,15 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	})
 	f.Line()
 	f.Comment("TrainBatch runs one training step on the first n rows of x and y: Gradients, then Apply. It")
-	f.Comment("returns the batch's mean loss (before the update) and the number of rows predicted correctly.")
+	f.Comment("returns the batch's mean loss, before the update.")
 	f.Func().Add(recv()).Id("TrainBatch").Params(xyn...).Params(results...).BlockFunc(func(g *jen.Group) {
 		if !par {
-			g.List(jen.Id("loss"), jen.Id("correct")).Op("=").Add(call("Gradients", jen.Id("x"), jen.Id("y"), jen.Id("n")))
+			g.Id("loss").Op("=").Add(call("Gradients", jen.Id("x"), jen.Id("y"), jen.Id("n")))
 			g.Add(call("Apply"))
 			g.Return()
 			return
 		}
-		g.Id("checkBatch").Call(jen.Lit("TrainBatch"), jen.Id("x"), jen.Id("y"), jen.Id("n"))
-		g.Id("t").Dot("n").Op("=").Id("n")
+		start(g, "TrainBatch")
 		g.Add(call("startUpdate"))
 		g.If(small).Block(wholeDeltas, wholeGradients, call("update", jen.Lit(0), jen.Lit(1)), jen.Return())
 		g.Add(startJob)
@@ -441,19 +478,21 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	if par {
 		forwardArgs = append(forwardArgs, jen.False())
 	}
-	f.Comment("evalRows runs rows lo to hi of x forward and returns their mean loss against y and the")
-	f.Comment("number of them predicted correctly.")
-	f.Func().Add(recv()).Id("evalRows").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi")).Int()).Params(results...).Block(
-		call("forwardRows", forwardArgs...),
-		jen.Return(jen.Qual(asmPath, lossFn).Call(jen.Nil(), outAct, target, jen.Id("hi").Op("-").Id("lo"), jen.Id("OutputSize")),
-			jen.Qual(asmPath, "Correct").Call(outAct, target, jen.Id("hi").Op("-").Id("lo"), jen.Id("OutputSize"))),
-	)
+	f.Comment("evalRows runs rows lo to hi of x forward and returns their mean loss against y.")
+	f.Func().Add(recv()).Id("evalRows").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi")).Int()).Params(results...).BlockFunc(func(g *jen.Group) {
+		g.Add(call("forwardRows", forwardArgs...))
+		if l := p.Labels; l != nil {
+			model := func() *jen.Statement { return jen.Id("t").Dot("model") }
+			restored := rowRange(jen.Id("t").Dot("output"), "OutputSize")
+			g.Add(l.Restore(restored, outAct, jen.Id("hi").Op("-").Id("lo"), model))
+			outAct = restored.Clone()
+		}
+		g.Return(jen.Qual(asmPath, lossFn).Call(jen.Nil(), outAct, target, jen.Id("hi").Op("-").Id("lo"), jen.Id("OutputSize")))
+	})
 	f.Line()
-	f.Comment("EvalBatch runs the first n rows of x forward only and returns their mean loss against y and")
-	f.Comment("the number of rows predicted correctly.")
+	f.Comment("EvalBatch runs the first n rows of x forward only and returns their mean loss against y.")
 	f.Func().Add(recv()).Id("EvalBatch").Params(xyn...).Params(results...).BlockFunc(func(g *jen.Group) {
-		g.Id("checkBatch").Call(jen.Lit("EvalBatch"), jen.Id("x"), jen.Id("y"), jen.Id("n"))
-		g.Id("t").Dot("n").Op("=").Id("n")
+		start(g, "EvalBatch")
 		whole := call("evalRows", jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"))
 		if !par {
 			g.Return(whole)
@@ -478,8 +517,7 @@ func emitParts(f *jen.File) {
 	f.Comment("runEvalPart runs one half of the batch's rows forward.")
 	f.Func().Add(recv()).Id("runEvalPart").Params(part).Block(
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("t").Dot("job").Dot("half").Call(jen.Id("part")),
-		jen.List(job("loss").Index(jen.Id("part")), job("correct").Index(jen.Id("part"))).Op("=").
-			Id("t").Dot("evalRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi")),
+		job("loss").Index(jen.Id("part")).Op("=").Id("t").Dot("evalRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi")),
 	)
 	f.Line()
 	f.Comment("runFirstLayerPart computes this part's share of layer 1's pre-activations for the whole batch.")
@@ -489,8 +527,7 @@ func emitParts(f *jen.File) {
 	f.Comment("runDeltasPart runs one half of the batch's rows forward from layer 1's shares, and back.")
 	f.Func().Add(recv()).Id("runDeltasPart").Params(part).Block(
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("t").Dot("job").Dot("half").Call(jen.Id("part")),
-		jen.List(job("loss").Index(jen.Id("part")), job("correct").Index(jen.Id("part"))).Op("=").
-			Id("t").Dot("deltasRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi"), job("n"), jen.True()),
+		job("loss").Index(jen.Id("part")).Op("=").Id("t").Dot("deltasRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi"), job("n"), jen.True()),
 	)
 	f.Line()
 	f.Comment("runGradientsPart computes this part's share of the weight gradients.")
@@ -516,4 +553,34 @@ func trainerBytesExpr(p *Plan, copies int) jen.Code {
 		s.Op("+").Lit(2 * 4).Op("*").Id("BatchSize").Op("*").Id(d.UnitsConst)
 	}
 	return s
+}
+
+// emitPreprocess writes preprocess, which runs a batch through the preprocessing layers into the
+// Trainer's input buffer, when the network has any.
+func emitPreprocess(p *Plan, f *jen.File) {
+	if len(p.Pre) == 0 {
+		return
+	}
+	model := func() *jen.Statement { return jen.Id("t").Dot("model") }
+	f.Comment("preprocess runs the first n rows of x through the preprocessing layers and returns them, in")
+	f.Comment("the Trainer's input buffer.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("preprocess").Params(jen.Id("x").Index().Float32(), jen.Id("n").Int()).Index().Float32().BlockFunc(func(g *jen.Group) {
+		g.Id("in").Op(":=").Id("t").Dot("input").Index(jen.Empty(), jen.Id("n").Op("*").Id("InputSize"))
+		emitPreprocessing(p, g, jen.Id("in"), firstRows(jen.Id("x"), "InputSize"), jen.Id("n"), model)
+		g.Return(jen.Id("in"))
+	})
+	f.Line()
+}
+
+// emitPreprocessing adds the preprocessing layers' code to g: rows of src into out, the first
+// layer reading src and the others working in place.
+func emitPreprocessing(p *Plan, g *jen.Group, out, src, rows jen.Code, model func() *jen.Statement) {
+	in := src
+	for _, l := range p.Pre {
+		g.Comment(l.Describe())
+		for _, c := range l.Forward(out, in, rows, model) {
+			g.Add(c)
+		}
+		in = out
+	}
 }

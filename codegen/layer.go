@@ -52,10 +52,30 @@ type Param struct {
 	Tensor   string   // the name in weights files, such as dense1/kernel
 	Shape    []string // the size constants of its dimensions, outermost first
 	Dims     []int    // their values
-	Init     string   // the runtime/initializer function that fills it; "" for zeros
+	Init     string   // the runtime/initializer function that fills it; "" for zeros, initOnes for ones
 	FanIn    string   // the initialiser's fan-in constant
 	FanOut   string   // the initialiser's fan-out constant
 	ShareRow string   // the constant of its row count when cores share it by rows; "" for part 0 alone
+	Fixed    bool     // not trained: adapted to the data before training (statistics), stored in weights files
+}
+
+// initOnes is the Param.Init of an array that starts as ones (a variance before adapting).
+const initOnes = "ones"
+
+// Preprocess is a layer before the first dense layer: it transforms each input row and is not
+// trained (rescaling, normalization). A new preprocessing kind is a new type that implements it
+// and one new case in newPlan.
+type Preprocess interface {
+	// Describe is the layer in a comment, such as "rescaling x·0.0039 + 0".
+	Describe() string
+	// Params lists the layer's fixed arrays (adapted statistics) in the order of weights files.
+	Params() []Param
+	// Forward emits out = layer(in) for rows rows of InputSize values; out may be in.
+	Forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code
+	// Adapt emits what adapting to the features' mean and variance (float64 slices named mean and
+	// variance, InputSize long, as this layer's input sees them) sets, then changes mean and
+	// variance to what the next layer sees.
+	Adapt() []jen.Code
 }
 
 // Output is the last layer.

@@ -18,9 +18,15 @@ type Plan struct {
 	Package     string // the Go package name
 	ImportPath  string // the generated package's import path, for its cmd/train
 	InputSize   int
+	InputShape  []int // the spec's input shape, whose product is InputSize
 	BatchSize   int
-	Layers      []Layer // in order; the last is the output layer
-	Loss        string  // categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error
+	Pre         []Preprocess        // the preprocessing layers, in order, before Layers
+	Layers      []Layer             // the dense layers in order; the last is the output layer
+	Loss        string              // one of knownLosses
+	Metrics     []string            // accuracy, mae, mse: computed by the runtime from Trainer.Output
+	Classifies  bool                // the loss is a cross-entropy: the outputs are class probabilities
+	ClassCount  int                 // the number of classes of a classifier: OutputSize, or 2 for one sigmoid unit
+	Labels      *LabelNormalization // the labels' standardisation (regression with data.normalize_label); nil without
 	Optimizer   spec.Optimizer
 	Fit         spec.Fit
 	Data        spec.Data
@@ -58,31 +64,57 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 		Package:    pkg,
 		ImportPath: opt.ImportPath,
 		InputSize:  m.Input.Size(),
+		InputShape: m.Input.Shape,
 		BatchSize:  m.Fit.BatchSize,
 		Loss:       m.Compile.Loss,
+		Metrics:    m.Compile.Metrics,
 		Optimizer:  m.Compile.Optimizer,
 		Fit:        m.Fit,
 		Data:       m.Data,
 	}
 	in, inConst := p.InputSize, "InputSize"
 	for i, l := range m.Layers {
-		var layer Layer
 		switch l.Type {
 		case "dense":
 			if !knownActivations[l.Activation] || initializerFunc[l.KernelInitializer] == "" || l.Units < 1 {
 				return nil, fmt.Errorf("codegen: layer %d (%d units, activation %q, initializer %q) was not validated", i+1, l.Units, l.Activation, l.KernelInitializer)
 			}
-			layer = newDense(i, l, in, inConst)
-		default:
-			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense layers can be generated", i+1, l.Type)
+			layer := newDense(len(p.Layers), l, in, inConst)
+			p.Layers = append(p.Layers, layer)
+			in, inConst = layer.Info().Out, layer.Info().UnitsConst
+			continue
+		case "rescaling", "normalization":
+			if len(p.Layers) > 0 {
+				return nil, fmt.Errorf("codegen: layer %d (%s) comes after a dense layer; the spec was not validated", i+1, l.Type)
+			}
 		}
-		p.Layers = append(p.Layers, layer)
-		in, inConst = layer.Info().Out, layer.Info().UnitsConst
+		switch l.Type {
+		case "rescaling":
+			p.Pre = append(p.Pre, &Rescaling{Scale: float32(l.Scale), Offset: float32(l.Offset)})
+		case "normalization":
+			p.Pre = append(p.Pre, newNormalization(p.InputSize))
+		default:
+			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense, rescaling and normalization layers can be generated", i+1, l.Type)
+		}
+	}
+	if len(p.Layers) == 0 {
+		return nil, fmt.Errorf("codegen: the spec has no dense layer")
+	}
+	p.Classifies = m.Compile.Classifies()
+	if p.Classifies {
+		p.ClassCount = max(p.Output().Info().Out, 2)
+	}
+	if m.Data.Source == "csv" && m.Data.NormalizeLabel {
+		p.Labels = newLabelNormalization(p.Output().Info().Out)
 	}
 	if !knownLosses[p.Loss] || p.InputSize < 1 || p.BatchSize < 1 {
 		return nil, fmt.Errorf("codegen: loss %q, input size %d, batch size %d: the spec was not validated", p.Loss, p.InputSize, p.BatchSize)
 	}
-	if p.Data.Dir != "" && !path.IsAbs(p.Data.Dir) {
+	if p.Data.Source == "csv" {
+		// The CSV files are relative to the spec's folder: data.dir holds it, as seen from the folder
+		// nngen ran in, for the trainer's -data default.
+		p.Data.Dir = path.Dir(filepath.ToSlash(specPath))
+	} else if p.Data.Dir != "" && !path.IsAbs(p.Data.Dir) {
 		// The spec's data.dir is relative to the spec's folder; the trainer runs from the folder
 		// nngen ran in, where the spec path is valid.
 		p.Data.Dir = path.Join(path.Dir(filepath.ToSlash(specPath)), p.Data.Dir)
@@ -94,7 +126,8 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 // knownActivations and knownLosses are what the emitters can write.
 var (
 	knownActivations = map[string]bool{"linear": true, "relu": true, "sigmoid": true, "tanh": true, "softmax": true}
-	knownLosses      = map[string]bool{"categorical_crossentropy": true, "sparse_categorical_crossentropy": true, "mean_squared_error": true}
+	knownLosses      = map[string]bool{"categorical_crossentropy": true, "sparse_categorical_crossentropy": true,
+		"binary_crossentropy": true, "mean_squared_error": true, "mean_absolute_error": true}
 )
 
 // fingerprint hashes the names and shapes of every tensor, so that a weights file made for one
@@ -102,14 +135,12 @@ var (
 func fingerprint(p *Plan) uint64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "nngen weights v1; input %d", p.InputSize)
-	for _, l := range p.Layers {
-		for _, prm := range l.Params() {
-			dims := make([]string, len(prm.Dims))
-			for i, d := range prm.Dims {
-				dims[i] = fmt.Sprint(d)
-			}
-			fmt.Fprintf(h, "; %s %s", prm.Tensor, strings.Join(dims, "x"))
+	for _, prm := range params(p) {
+		dims := make([]string, len(prm.Dims))
+		for i, d := range prm.Dims {
+			dims[i] = fmt.Sprint(d)
 		}
+		fmt.Fprintf(h, "; %s %s", prm.Tensor, strings.Join(dims, "x"))
 	}
 	return h.Sum64()
 }

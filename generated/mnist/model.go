@@ -8,17 +8,19 @@
 package mnist
 
 import (
+	"fmt"
 	"github.com/nngen/nngen/runtime/initializer"
 	"github.com/nngen/nngen/runtime/weights"
+	"slices"
 )
 
 // Sizes of the network.
 const (
 	// InputSize is the number of input features of one sample.
 	InputSize = 784
-	// Dense1Units is the width of layer 1 (dense, relu).
+	// Dense1Units is the width of dense layer 1 (relu).
 	Dense1Units = 64
-	// Dense2Units is the width of layer 2 (dense, softmax).
+	// Dense2Units is the width of dense layer 2 (softmax).
 	Dense2Units = 10
 	// OutputSize is the number of outputs of the network, the last layer's width.
 	OutputSize = Dense2Units
@@ -28,6 +30,8 @@ const (
 	ParamCount = InputSize*Dense1Units + Dense1Units + Dense1Units*Dense2Units + Dense2Units
 	// ModelBytes is the size of a Model: its parameters as float32.
 	ModelBytes = ParamCount * 4
+	// ClassCount is the number of classes the network tells apart.
+	ClassCount = 10
 )
 
 // Fingerprint identifies the names and shapes of the parameters in weights files: a file saved
@@ -41,6 +45,7 @@ type Model struct {
 	Dense1Bias   [Dense1Units]float32               // dense1/bias
 	Dense2Kernel [Dense1Units * Dense2Units]float32 // dense2/kernel: Dense1Units×Dense2Units
 	Dense2Bias   [Dense2Units]float32               // dense2/bias
+	classes      []string                           // the class names, from the training data or a weights file; nil when unnamed
 }
 
 // Init sets every kernel from its Keras initializer, drawn from a generator seeded with seed,
@@ -73,4 +78,20 @@ func (m *Model) Tensors() []weights.Tensor {
 		Name:  "dense2/bias",
 		Shape: []int{Dense2Units},
 	}}
+}
+
+// Classes returns the name of each class, ClassCount of them in class order, or nil when the
+// classes have no names (labels that are their own names, such as MNIST's digits). The trainer
+// sets them from the training data, and weights files carry them. Do not modify the slice.
+func (m *Model) Classes() []string {
+	return m.classes
+}
+
+// SetClasses names the classes: ClassCount names in class order, or nil for none. It keeps a copy.
+func (m *Model) SetClasses(names []string) error {
+	if names != nil && len(names) != ClassCount {
+		return fmt.Errorf("mnist: %d class names for %d classes", len(names), ClassCount)
+	}
+	m.classes = slices.Clone(names)
+	return nil
 }

@@ -39,6 +39,49 @@ func TestPredictAllocatesNothing(t *testing.T) {
 	_ = sink
 }
 
+// TestPredictClassAllocatesNothing checks that PredictClass keeps its scratch on the stack and
+// returns the class of the largest probability.
+func TestPredictClassAllocatesNothing(t *testing.T) {
+	var m Model
+	m.Init(1)
+	x, _ := randomBatch(2)
+	in := (*[InputSize]float32)(x[:InputSize])
+	if n := testing.AllocsPerRun(100, func() { m.PredictClass(in) }); n != 0 {
+		t.Errorf("PredictClass allocates %v times per call, want 0", n)
+	}
+	class, p := m.PredictClass(in)
+	if class < 0 || class >= ClassCount || !(p >= 0.5/float32(ClassCount) && p <= 1) {
+		t.Errorf("PredictClass = %d, %v; want a class below %d and its probability", class, p, ClassCount)
+	}
+}
+
+// TestClassNamesTravelWithTheWeights saves a Model with class names and loads it into another.
+func TestClassNamesTravelWithTheWeights(t *testing.T) {
+	var m, loaded Model
+	m.Init(1)
+	names := make([]string, ClassCount)
+	for i := range names {
+		names[i] = "class " + string(rune('A'+i%26)) + string(rune('a'+i/26%26))
+	}
+	if err := m.SetClasses(names); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetClasses(names[1:]); err == nil {
+		t.Error("SetClasses takes too few names")
+	}
+	path := t.TempDir() + "/w"
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := loaded.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	got := loaded.Classes()
+	if len(got) != ClassCount || got[0] != names[0] || got[ClassCount-1] != names[ClassCount-1] {
+		t.Errorf("loaded class names %q, want %q", got, names)
+	}
+}
+
 // TestTrainStepAllocatesNothing checks that a training step and an evaluation use only the
 // Trainer's buffers, for full and partial batches, on one core and on two.
 func TestTrainStepAllocatesNothing(t *testing.T) {
@@ -122,11 +165,12 @@ func TestTwoCoresMatchOne(t *testing.T) {
 		}
 	}
 	for _, n := range []int{BatchSize, ParallelMinRows + 1} {
-		l1, c1 := t1.Gradients(x, y, n)
-		l2, c2 := t2.Gradients(x, y, n)
-		if c1 != c2 || l1 != l2 {
-			t.Fatalf("%d rows: one core loss %v, %d correct; two cores %v, %d", n, l1, c1, l2, c2)
+		l1 := t1.Gradients(x, y, n)
+		l2 := t2.Gradients(x, y, n)
+		if l1 != l2 {
+			t.Fatalf("%d rows: one core loss %v, two cores %v", n, l1, l2)
 		}
+		compare("outputs", []weights.Tensor{{Name: "output", Data: t1.Output()}}, []weights.Tensor{{Name: "output", Data: t2.Output()}})
 		compare("gradients", t1.GradTensors(), t2.GradTensors())
 	}
 	for i := 0; i < 40; i++ {
@@ -135,11 +179,11 @@ func TestTwoCoresMatchOne(t *testing.T) {
 	}
 	compare("parameters after 40 steps", one.Tensors(), two.Tensors())
 	// Evaluation in halves on two cores (which EvalBatch does once two-core steps have won).
-	l1, c1 := t1.EvalBatch(x, y, BatchSize)
+	l1 := t1.EvalBatch(x, y, BatchSize)
 	t2.job = job{x: x, y: y, n: BatchSize}
 	t2.pair.Run(t2.evalPart)
-	if l2, c2 := t2.job.result(); l1 != l2 || c1 != c2 {
-		t.Fatalf("evaluation: one core loss %v, %d correct; two cores %v, %d", l1, c1, l2, c2)
+	if l2 := t2.job.result(); l1 != l2 {
+		t.Fatalf("evaluation: one core loss %v, two cores %v", l1, l2)
 	}
 }
 

@@ -17,6 +17,18 @@ func (m *Model) Predict(x *[InputSize]float32) (y [OutputSize]float32) {
 	return
 }
 
+// PredictClass returns the most probable class of the sample x (an index into Classes) and its
+// probability. It allocates nothing and is safe for concurrent use, as Predict.
+func (m *Model) PredictClass(x *[InputSize]float32) (class int, probability float32) {
+	y := m.Predict(x)
+	for j := 1; j < OutputSize; j++ {
+		if y[j] > y[class] {
+			class = j
+		}
+	}
+	return class, y[class]
+}
+
 // PredictChunk is the number of samples a BatchPredictor runs through the layers at once.
 const PredictChunk = 32
 

@@ -85,10 +85,9 @@ func (t *Trainer) Close() {
 
 // job is the batch of a two-core step and what each half found.
 type job struct {
-	x, y    []float32
-	n       int
-	loss    [2]float32 // mean loss of each half's rows
-	correct [2]int
+	x, y []float32
+	n    int
+	loss [2]float32 // mean loss of each half's rows
 }
 
 // half returns the rows of the batch that part (0 or 1) works on.
@@ -100,11 +99,11 @@ func (j *job) half(part int) (lo, hi int) {
 	return mid, j.n
 }
 
-// result is the mean loss over the whole batch and the rows predicted correctly.
-func (j *job) result() (float32, int) {
+// result is the mean loss over the whole batch.
+func (j *job) result() float32 {
 	lo, mid := j.half(0)
 	sum := float64(j.loss[0])*float64(mid-lo) + float64(j.loss[1])*float64(j.n-mid)
-	return float32(sum / float64(j.n)), j.correct[0] + j.correct[1]
+	return float32(sum / float64(j.n))
 }
 
 // forwardRows runs rows lo to hi of x through every layer into the same rows of the activation
@@ -137,14 +136,12 @@ func (t *Trainer) firstLayerShare(x []float32, n, part, parts int) {
 
 // deltasRows runs rows lo to hi of a batch of n rows forward, then back through every layer,
 // leaving those rows' deltas (the gradients of the batch's mean loss with respect to each layer's
-// pre-activations) in the delta buffers. It returns the mean loss and the number of correct
-// predictions over rows lo to hi.
-func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int, shared bool) (loss float32, correct int) {
+// pre-activations) in the delta buffers. It returns the mean loss over rows lo to hi.
+func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int, shared bool) (loss float32) {
 	t.forwardRows(x, lo, hi, shared)
 	rows := hi - lo
 	output, target, delta := t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], t.delta2[lo*OutputSize:hi*OutputSize]
 	loss = asm.CrossEntropy(delta, output, target, rows, OutputSize)
-	correct = asm.Correct(output, target, rows, OutputSize)
 	if rows != n {
 		// The loss kernel averaged over these rows; the gradient is of the mean over all n.
 		asm.Scale(delta, float32(rows)/float32(n))
@@ -177,13 +174,12 @@ func (t *Trainer) weightGradients(x []float32, n, part, parts int) {
 
 // Gradients runs the first n rows of x forward, and backward against the targets y (n rows of
 // OutputSize), leaving the gradients of the batch's mean loss in the Trainer (see GradTensors).
-// It returns that mean loss and the number of rows predicted correctly. It panics unless
-// 1 <= n <= BatchSize and x and y hold n rows.
-func (t *Trainer) Gradients(x, y []float32, n int) (loss float32, correct int) {
+// It returns that mean loss. It panics unless 1 <= n <= BatchSize and x and y hold n rows.
+func (t *Trainer) Gradients(x, y []float32, n int) (loss float32) {
 	checkBatch("Gradients", x, y, n)
 	t.n = n
 	if n < ParallelMinRows {
-		loss, correct = t.deltasRows(x, y, 0, n, n, false)
+		loss = t.deltasRows(x, y, 0, n, n, false)
 		t.weightGradients(x, n, 0, 1)
 		return
 	}
@@ -218,13 +214,13 @@ func (t *Trainer) Apply() {
 }
 
 // TrainBatch runs one training step on the first n rows of x and y: Gradients, then Apply. It
-// returns the batch's mean loss (before the update) and the number of rows predicted correctly.
-func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) {
+// returns the batch's mean loss, before the update.
+func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32) {
 	checkBatch("TrainBatch", x, y, n)
 	t.n = n
 	t.startUpdate()
 	if n < ParallelMinRows {
-		loss, correct = t.deltasRows(x, y, 0, n, n, false)
+		loss = t.deltasRows(x, y, 0, n, n, false)
 		t.weightGradients(x, n, 0, 1)
 		t.update(0, 1)
 		return
@@ -259,16 +255,14 @@ func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) 
 	return t.job.result()
 }
 
-// evalRows runs rows lo to hi of x forward and returns their mean loss against y and the
-// number of them predicted correctly.
-func (t *Trainer) evalRows(x, y []float32, lo, hi int) (loss float32, correct int) {
+// evalRows runs rows lo to hi of x forward and returns their mean loss against y.
+func (t *Trainer) evalRows(x, y []float32, lo, hi int) (loss float32) {
 	t.forwardRows(x, lo, hi, false)
-	return asm.CrossEntropy(nil, t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], hi-lo, OutputSize), asm.Correct(t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], hi-lo, OutputSize)
+	return asm.CrossEntropy(nil, t.act2[lo*OutputSize:hi*OutputSize], y[lo*OutputSize:hi*OutputSize], hi-lo, OutputSize)
 }
 
-// EvalBatch runs the first n rows of x forward only and returns their mean loss against y and
-// the number of rows predicted correctly.
-func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int) {
+// EvalBatch runs the first n rows of x forward only and returns their mean loss against y.
+func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32) {
 	checkBatch("EvalBatch", x, y, n)
 	t.n = n
 	if n < ParallelMinRows {
@@ -292,7 +286,7 @@ func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int) {
 // runEvalPart runs one half of the batch's rows forward.
 func (t *Trainer) runEvalPart(part int) {
 	lo, hi := t.job.half(part)
-	t.job.loss[part], t.job.correct[part] = t.evalRows(t.job.x, t.job.y, lo, hi)
+	t.job.loss[part] = t.evalRows(t.job.x, t.job.y, lo, hi)
 }
 
 // runFirstLayerPart computes this part's share of layer 1's pre-activations for the whole batch.
@@ -303,7 +297,7 @@ func (t *Trainer) runFirstLayerPart(part int) {
 // runDeltasPart runs one half of the batch's rows forward from layer 1's shares, and back.
 func (t *Trainer) runDeltasPart(part int) {
 	lo, hi := t.job.half(part)
-	t.job.loss[part], t.job.correct[part] = t.deltasRows(t.job.x, t.job.y, lo, hi, t.job.n, true)
+	t.job.loss[part] = t.deltasRows(t.job.x, t.job.y, lo, hi, t.job.n, true)
 }
 
 // runGradientsPart computes this part's share of the weight gradients.
@@ -322,8 +316,9 @@ func (t *Trainer) runApplyPart(part int) {
 	t.update(part, 2)
 }
 
-// Output returns the outputs of the last forward pass, n rows of OutputSize; it shares the
-// Trainer's memory and is overwritten by the next step.
+// Output returns the outputs of the last forward pass, n rows of OutputSize (in the labels' own
+// units), from which the runtime computes the metrics; it shares the Trainer's memory and is
+// overwritten by the next step.
 func (t *Trainer) Output() []float32 {
 	return t.act2[:t.n*OutputSize]
 }

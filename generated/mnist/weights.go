@@ -4,19 +4,27 @@ package mnist
 
 import "github.com/nngen/nngen/runtime/weights"
 
-// Save writes m's parameters to path atomically (a temporary file, then a rename).
+// Save writes m's parameters and class names to path atomically (a temporary file, then a rename).
 func (m *Model) Save(path string) error {
-	return weights.Save(path, Fingerprint, m.Tensors())
+	return weights.Save(path, Fingerprint, m.Tensors(), m.classes)
 }
 
-// Load reads m's parameters from a file written by Save. A file made for another network,
+// Load reads m's parameters and class names from a file written by Save. A file made for another network,
 // truncated or corrupt is an error, and then m is unchanged.
 func (m *Model) Load(path string) error {
-	return weights.Load(path, Fingerprint, m.Tensors())
+	classes, err := weights.Load(path, Fingerprint, m.Tensors(), ClassCount)
+	if err == nil {
+		m.classes = classes
+	}
+	return err
 }
 
 // Decode is Load for the bytes of a weights file already in memory, such as a //go:embed blob;
 // name is used in errors.
 func (m *Model) Decode(name string, data []byte) error {
-	return weights.Decode(name, data, Fingerprint, m.Tensors())
+	classes, err := weights.Decode(name, data, Fingerprint, m.Tensors(), ClassCount)
+	if err == nil {
+		m.classes = classes
+	}
+	return err
 }

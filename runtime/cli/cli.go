@@ -1,7 +1,7 @@
 // Package cli is the command line of a generated trainer program (the cmd/train that nngen
-// writes beside every generated package): flags, loading the data, training, evaluating on the
-// test set, saving the weights and the history. It knows nothing of the network's shapes; the
-// generated main passes them in a Job.
+// writes beside every generated package): flags, loading the data, adapting the preprocessing
+// statistics, training, evaluating on the test set, predicting, saving the weights and the
+// history. It knows nothing of the network's shapes; the generated main passes them in a Job.
 package cli
 
 import (
@@ -18,21 +18,35 @@ import (
 	"github.com/nngen/nngen/runtime/fit"
 )
 
-// Model is what a generated Model offers the trainer program.
+// Model is what a generated Model offers the trainer program. A classifier's Model also has
+// Classes and SetClasses (see classifier).
 type Model interface {
 	Init(seed uint64)
 	Save(path string) error
 	Load(path string) error
 }
 
+// classifier is what a generated classifier's Model adds: the names of its classes.
+type classifier interface {
+	Classes() []string
+	SetClasses(names []string) error
+}
+
 // Data says where the data set is, as the spec's data section does.
 type Data struct {
-	Source      string // mnist or idx
-	Dir         string // the folder of the files; empty for mnist means the GoMNIST module
-	TrainImages string
+	Source      string // mnist, idx or csv
+	Dir         string // idx, mnist: the folder of the files (empty for mnist: the GoMNIST module); csv: the folder the files are relative to
+	TrainImages string // idx, mnist
 	TrainLabels string
 	TestImages  string
 	TestLabels  string
+
+	Train, Test string           // csv: the files of the training and the test rows
+	TestSplit   float64          // csv: with no Test, the fraction of Train's rows drawn as the test set
+	Header      bool             // csv: the first row names the columns
+	Delimiter   rune             // csv: the field separator
+	Label       []dataset.Column // csv: the label column(s); empty means the last column
+	Features    []dataset.Column // csv: the feature columns; empty means every other column
 }
 
 // Job is a generated network and its spec's settings.
@@ -40,14 +54,22 @@ type Job struct {
 	Name            string // the generated package's name
 	Spec            string // the spec it was generated from
 	Inputs, Outputs int
+	Shape           []int // the spec's input shape, for images given to -predict
 	BatchSize       int
 	Epochs          int
 	ValidationSplit float64
 	Shuffle         bool
 	Seed            uint64
+	Loss            string   // the spec's loss
+	Metrics         []string // the spec's metrics, each one of fit.Metrics
+	Classes         int      // a classifier's number of classes; 0 for regression
 	Data            Data
 	Model           Model
 	Trainer         fit.Network
+	Predict         func(x, y []float32) // many samples at once: the package's BatchPredictor.Predict
+
+	AdaptInputs func(mean, variance []float64) // nil, or sets a normalization layer's statistics
+	AdaptLabels func(mean, variance []float64) // nil, or sets the labels' standardisation
 }
 
 // Main runs the trainer program with os.Args and returns its exit status: 0 on success, 1 when
@@ -79,7 +101,9 @@ type options struct {
 	history string
 	data    string
 	eval    bool
+	predict bool
 	quiet   bool
+	inputs  []string // -predict's files
 }
 
 func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
@@ -87,15 +111,24 @@ func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: train [flags]\n\nTrains the %s network of %s on its data set, evaluates it on the test set\nand saves the weights. With -eval, evaluates saved weights instead.\n\n", job.Name, job.Spec)
+		fmt.Fprintf(stderr, "usage: train [flags]\n       train -predict [flags] [INPUT...]\n\n"+
+			"Trains the %s network of %s on its data set, evaluates it on the test set\n"+
+			"and saves the weights. With -eval, evaluates saved weights instead; with -predict,\n"+
+			"prints the predictions of saved weights for the rows of CSV files (standard input\n"+
+			"when none is given) or for PNG and JPEG images.\n\n", job.Name, job.Spec)
 		fs.PrintDefaults()
 	}
 	fs.IntVar(&o.epochs, "epochs", job.Epochs, "training epochs")
 	fs.Uint64Var(&o.seed, "seed", job.Seed, "seed of the initial weights and the shuffling")
-	fs.StringVar(&o.weights, "weights", job.Name+".weights", "weights file: written after training, read with -eval")
+	fs.StringVar(&o.weights, "weights", job.Name+".weights", "weights file: written after training, read with -eval and -predict")
 	fs.StringVar(&o.history, "history", "", "write the per-epoch history as CSV to this file")
-	fs.StringVar(&o.data, "data", job.Data.Dir, "folder of the data set's IDX files (empty for mnist: the GoMNIST module)")
+	dataHelp := "folder of the data set's IDX files (empty for mnist: the GoMNIST module)"
+	if job.Data.Source == "csv" {
+		dataHelp = "folder that the spec's CSV files are relative to"
+	}
+	fs.StringVar(&o.data, "data", job.Data.Dir, dataHelp)
 	fs.BoolVar(&o.eval, "eval", false, "evaluate the weights file on the test set; do not train")
+	fs.BoolVar(&o.predict, "predict", false, "print the predictions of the weights file for the inputs; do not train")
 	fs.BoolVar(&o.quiet, "quiet", false, "print no per-epoch progress")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -103,13 +136,15 @@ func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
 		}
 		return o, usageError{err}
 	}
-	if fs.NArg() > 0 {
-		return o, usageError{fmt.Errorf("unexpected argument %q; all settings are flags (see -h)", fs.Arg(0))}
-	}
-	if o.epochs < 1 {
+	o.inputs = fs.Args()
+	switch {
+	case len(o.inputs) > 0 && !o.predict:
+		return o, usageError{fmt.Errorf("unexpected argument %q; all settings are flags (see -h), and only -predict takes input files", fs.Arg(0))}
+	case o.eval && o.predict:
+		return o, usageError{errors.New("-eval and -predict: choose one")}
+	case o.epochs < 1:
 		return o, usageError{fmt.Errorf("-epochs %d: want at least 1", o.epochs)}
-	}
-	if o.weights == "" {
+	case o.weights == "":
 		return o, usageError{errors.New("-weights: want a file name")}
 	}
 	return o, nil
@@ -124,22 +159,23 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	if err := asm.CheckEnv(); err != nil {
 		return err
 	}
+	if o.predict {
+		if err := job.Model.Load(o.weights); err != nil {
+			return err
+		}
+		return predict(job, o, os.Stdin, stdout)
+	}
 	fmt.Fprintf(stdout, "nngen: %s (%s) on %s kernels\n", job.Name, job.Spec, asm.Level())
-
-	dir, err := dataDir(job.Data, o.data)
-	if err != nil {
-		return err
-	}
-	classes := max(job.Outputs, 2) // a single output is a 0/1 label
-	load := func(images, labels string) (*dataset.Set, error) {
-		return dataset.Load(filepath.Join(dir, images), filepath.Join(dir, labels), job.Inputs, classes)
-	}
-	test, err := load(job.Data.TestImages, job.Data.TestLabels)
+	data, err := dataDir(job.Data, o.data)
 	if err != nil {
 		return err
 	}
 	if o.eval {
 		if err := job.Model.Load(o.weights); err != nil {
+			return err
+		}
+		test, err := loadTest(job, data, classesOf(job.Model), stdout)
+		if err != nil {
 			return err
 		}
 		return report(stdout, job, test)
@@ -151,7 +187,7 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	all, err := load(job.Data.TrainImages, job.Data.TrainLabels)
+	all, test, err := loadTrain(job, data, stdout)
 	if err != nil {
 		return err
 	}
@@ -160,6 +196,9 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("validation_split %g leaves no training samples of %d", job.ValidationSplit, all.N)
 	}
 	job.Model.Init(o.seed)
+	if err := adapt(job, train); err != nil {
+		return err
+	}
 	var progress io.Writer = stdout
 	if o.quiet {
 		progress = nil
@@ -168,14 +207,14 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	history, err := fit.Fit(job.Trainer, train, val, fit.Config{
 		Inputs: job.Inputs, Outputs: job.Outputs, Epochs: o.epochs, BatchSize: job.BatchSize,
-		Shuffle: job.Shuffle, Seed: o.seed, Progress: progress,
+		Shuffle: job.Shuffle, Seed: o.seed, Metrics: job.Metrics, Progress: progress,
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "trained %d epochs in %.3fs\n", o.epochs, time.Since(start).Seconds())
 	if o.history != "" {
-		if err := fit.WriteHistory(o.history, history); err != nil {
+		if err := fit.WriteHistory(o.history, job.Metrics, history); err != nil {
 			return err
 		}
 	}
@@ -189,22 +228,44 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// report evaluates the model on the test set and prints the closing line.
+// adapt sets the statistics that preprocessing adapts to the training rows, and names the
+// classes after the training data's.
+func adapt(job Job, train *dataset.Set) error {
+	if c, ok := job.Model.(classifier); ok {
+		if err := c.SetClasses(train.Classes); err != nil {
+			return err
+		}
+	}
+	if job.AdaptInputs != nil {
+		job.AdaptInputs(train.FeatureMoments())
+	}
+	if job.AdaptLabels != nil {
+		if train.Targets == nil {
+			return errors.New("the labels cannot be standardised: they are classes, not numbers")
+		}
+		job.AdaptLabels(train.TargetMoments())
+	}
+	return nil
+}
+
+// report evaluates the model on the test set and prints the closing line: the loss and each
+// metric, as Keras' evaluate names them.
 func report(stdout io.Writer, job Job, test *dataset.Set) error {
-	loss, acc := fit.Evaluate(job.Trainer, test, job.Inputs, job.Outputs, job.BatchSize)
-	_, err := fmt.Fprintf(stdout, "test loss: %.4f - test accuracy: %.4f\n", loss, acc)
+	loss, values := fit.Evaluate(job.Trainer, test, job.Inputs, job.Outputs, job.BatchSize, job.Metrics)
+	line := fmt.Sprintf("test loss: %.4f", loss)
+	for i, m := range job.Metrics {
+		line += fmt.Sprintf(" - test %s: %.4f", m, values[i])
+	}
+	_, err := fmt.Fprintln(stdout, line)
 	return err
 }
 
-// dataDir is the folder of the data files: the -data flag, or for mnist the GoMNIST module.
-func dataDir(d Data, flagDir string) (string, error) {
-	if flagDir != "" {
-		return flagDir, nil
+// classesOf is a classifier's class names, nil for other models.
+func classesOf(m Model) []string {
+	if c, ok := m.(classifier); ok {
+		return c.Classes()
 	}
-	if d.Source == "mnist" {
-		return dataset.MNISTDir()
-	}
-	return "", usageError{errors.New("-data: the spec's data source is idx with no dir; give the folder of its IDX files")}
+	return nil
 }
 
 // checkWritable reports an error when a file could not be created at path: it creates and removes

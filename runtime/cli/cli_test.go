@@ -40,11 +40,15 @@ func (m *fakeModel) Save(path string) error {
 }
 func (m *fakeModel) Load(path string) error { m.loaded = path; return m.failLoad }
 
-// fakeNet predicts every sample right, with a loss of 0.5.
-type fakeNet struct{ steps int }
+// fakeNet predicts every sample right (its outputs are the targets), with a loss of 0.5.
+type fakeNet struct {
+	steps int
+	out   []float32
+}
 
-func (n *fakeNet) TrainBatch(x, y []float32, rows int) (float32, int) { n.steps++; return 0.5, rows }
-func (n *fakeNet) EvalBatch(x, y []float32, rows int) (float32, int)  { return 0.5, rows }
+func (n *fakeNet) TrainBatch(x, y []float32, rows int) float32 { n.steps++; n.out = y; return 0.5 }
+func (n *fakeNet) EvalBatch(x, y []float32, rows int) float32  { n.out = y; return 0.5 }
+func (n *fakeNet) Output() []float32                           { return n.out }
 
 // job makes a Job over tiny IDX files of 10 training and 4 test samples of 3 features, 2 classes.
 func job(t *testing.T) (Job, *fakeModel, *fakeNet, string) {
@@ -56,7 +60,7 @@ func job(t *testing.T) (Job, *fakeModel, *fakeNet, string) {
 	m, n := &fakeModel{}, &fakeNet{}
 	return Job{
 		Name: "tiny", Spec: "tiny.yaml", Inputs: 3, Outputs: 2, BatchSize: 4, Epochs: 2,
-		ValidationSplit: 0.2, Shuffle: true, Seed: 7,
+		ValidationSplit: 0.2, Shuffle: true, Seed: 7, Loss: "categorical_crossentropy", Metrics: []string{"accuracy"}, Classes: 2,
 		Data:  Data{Source: "idx", Dir: dir, TrainImages: "train-x", TrainLabels: "train-y", TestImages: "test-x", TestLabels: "test-y"},
 		Model: m, Trainer: n,
 	}, m, n, dir
@@ -125,7 +129,7 @@ func TestRunRefusesBadInvocations(t *testing.T) {
 		{"argument", []string{"extra"}, nil, `unexpected argument "extra"`, true},
 		{"idx without a folder", nil, func(j *Job) { j.Data.Dir = "" }, "-data: the spec's data source is idx with no dir", true},
 		{"missing file", nil, func(j *Job) { j.Data.TestImages = "absent" }, "absent", false},
-		{"wrong feature count", nil, func(j *Job) { j.Inputs = 5 }, "test-x: each sample is 3 values, the model takes 5", false},
+		{"wrong feature count", nil, func(j *Job) { j.Inputs = 5 }, "train-x: each sample is 3 values, the model takes 5", false},
 		{"unwritable weights", []string{"-weights", "/nonexistent/folder/w"}, nil, "cannot write /nonexistent/folder/w", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package fit runs the training loop of an nngen-generated network the way Keras' model.fit
-// does: seeded per-epoch shuffling, batches whose last one may be partial, running means of loss
-// and accuracy, a validation pass, progress lines and a history CSV.
+// does: seeded per-epoch shuffling, batches whose last one may be partial, running means of the
+// loss and the metrics, a validation pass, progress lines and a history CSV.
 //
 // The loop keeps the data as bytes (dataset.Set) and scales one batch at a time into buffers it
 // allocates once per Fit; a training step allocates nothing.
@@ -18,13 +18,16 @@ import (
 
 // Network is what a generated Trainer offers the loop. x holds n samples of Inputs values, y n
 // rows of Outputs targets (the loop passes slices of exactly n·Inputs and n·Outputs values, n
-// being at most Config.BatchSize); loss is the batch's mean loss and correct the number of
-// samples whose prediction matches the target (argmax, or a 0.5 threshold when Outputs is 1).
+// being at most Config.BatchSize); loss is the batch's mean loss. The loop computes the metrics
+// from Output.
 type Network interface {
 	// TrainBatch runs one optimisation step on the first n samples.
-	TrainBatch(x, y []float32, n int) (loss float32, correct int)
+	TrainBatch(x, y []float32, n int) (loss float32)
 	// EvalBatch runs the forward pass only on the first n samples.
-	EvalBatch(x, y []float32, n int) (loss float32, correct int)
+	EvalBatch(x, y []float32, n int) (loss float32)
+	// Output returns the outputs of the last TrainBatch or EvalBatch, n rows of Outputs (before
+	// the update, for TrainBatch).
+	Output() []float32
 }
 
 // Config is the shape of the network and the fit settings.
@@ -34,15 +37,18 @@ type Config struct {
 	BatchSize       int       // samples per step, at least 1; the last batch of an epoch may be partial
 	Shuffle         bool      // reorder the training set before every epoch, as Keras' shuffle=True
 	Seed            uint64    // seeds the shuffling
+	Metrics         []string  // the metrics to report, each one of Metrics
 	Progress        io.Writer // Keras-like lines (Epoch 3/10, then the epoch summary); nil for none
 }
 
 // Epoch is one line of the history, as Keras' CSVLogger writes it.
 type Epoch struct {
-	Epoch                int // from 0, as CSVLogger
-	Loss, Accuracy       float64
-	ValLoss, ValAccuracy float64 // NaN when there is no validation set
-	Seconds              float64
+	Epoch      int       // from 0, as CSVLogger
+	Loss       float64   // the mean training loss over the epoch, computed while the weights change
+	Metrics    []float64 // the mean of each of Config.Metrics, likewise
+	ValLoss    float64   // NaN when there is no validation set
+	ValMetrics []float64 // NaN each when there is no validation set
+	Seconds    float64
 }
 
 // Fit trains net on train for cfg.Epochs epochs, evaluating val after each one when it is not
@@ -79,6 +85,9 @@ func check(net Network, train, val *dataset.Set, cfg Config) error {
 			return fmt.Errorf("fit: %s must be at least 1, got %d", c.name, c.v)
 		}
 	}
+	if err := checkMetrics(cfg.Metrics); err != nil {
+		return err
+	}
 	if train == nil || train.N < 1 {
 		return errors.New("fit: the training set is empty")
 	}
@@ -96,19 +105,27 @@ func check(net Network, train, val *dataset.Set, cfg Config) error {
 // checkSet returns an error when set does not fit a network of inputs and outputs, or its
 // arrays are shorter than its N says, so that batching it cannot fail.
 func checkSet(name string, set *dataset.Set, inputs, outputs int) error {
+	features := len(set.X)
+	if set.F != nil {
+		features = len(set.F)
+	}
 	switch {
 	case set.N < 0 || set.N > math.MaxInt32:
 		return fmt.Errorf("fit: %s has %d samples (0 to %d)", name, set.N, math.MaxInt32)
 	case set.Features != inputs:
 		return fmt.Errorf("fit: %s has %d features per sample, the network takes %d", name, set.Features, inputs)
-	case len(set.X)/inputs < set.N:
-		return fmt.Errorf("fit: %s: X holds %d bytes, %d samples of %d features need %d", name, len(set.X), set.N, inputs, set.N*inputs)
-	case len(set.Labels) < set.N:
+	case features/inputs < set.N:
+		return fmt.Errorf("fit: %s: %d feature values, %d samples of %d features need %d", name, features, set.N, inputs, set.N*inputs)
+	case set.Targets != nil && set.TargetSize != outputs:
+		return fmt.Errorf("fit: %s has %d targets per sample, the network has %d outputs", name, set.TargetSize, outputs)
+	case set.Targets != nil && len(set.Targets)/outputs < set.N:
+		return fmt.Errorf("fit: %s: %d targets for %d samples of %d", name, len(set.Targets), set.N, outputs)
+	case set.Targets == nil && len(set.Labels) < set.N:
 		return fmt.Errorf("fit: %s: %d labels for %d samples", name, len(set.Labels), set.N)
 	}
-	if outputs > 1 {
+	if set.Targets == nil && outputs > 1 {
 		for i, l := range set.Labels[:set.N] {
-			if int(l) >= outputs {
+			if l < 0 || int(l) >= outputs {
 				return fmt.Errorf("fit: %s: label %d of sample %d is not below the %d outputs", name, l, i, outputs)
 			}
 		}
@@ -117,18 +134,22 @@ func checkSet(name string, set *dataset.Set, inputs, outputs int) error {
 }
 
 // Evaluate runs net over the whole set in batches of batchSize and returns the mean loss and the
-// accuracy. The loss is the mean of the batch losses weighted by their sizes, as Keras'
-// evaluate reports it. It returns NaN for both when the set is empty or does not fit (see Fit),
-// or when net is nil or a size is below 1.
-func Evaluate(net Network, set *dataset.Set, inputs, outputs, batchSize int) (loss, accuracy float64) {
+// mean of each metric, as Keras' evaluate reports them (means over the samples: batch means
+// weighted by batch size). It returns NaN for all when the set is empty or does not fit (see Fit),
+// when a metric is unknown, or when net is nil or a size is below 1.
+func Evaluate(net Network, set *dataset.Set, inputs, outputs, batchSize int, metrics []string) (loss float64, values []float64) {
+	values = make([]float64, len(metrics))
 	if net == nil || set == nil || set.N < 1 || inputs < 1 || outputs < 1 || batchSize < 1 ||
-		checkSet("set", set, inputs, outputs) != nil {
-		return math.NaN(), math.NaN()
+		checkSet("set", set, inputs, outputs) != nil || checkMetrics(metrics) != nil {
+		for i := range values {
+			values[i] = math.NaN()
+		}
+		return math.NaN(), values
 	}
 	b := min(batchSize, set.N)
-	ev := evaluator{net: net, set: set, inputs: inputs, outputs: outputs,
+	ev := evaluator{net: net, set: set, inputs: inputs, outputs: outputs, meter: newMeter(metrics),
 		x: make([]float32, b*inputs), y: make([]float32, b*outputs), idx: make([]int32, b)}
-	return ev.run()
+	return ev.run(values), values
 }
 
 // evaluator runs the forward pass over a set in order, in batches the size of idx.
@@ -136,14 +157,14 @@ type evaluator struct {
 	net             Network
 	set             *dataset.Set
 	inputs, outputs int
+	meter           meter
 	x, y            []float32
 	idx             []int32
 }
 
-// run returns the set's mean loss and accuracy; it allocates nothing.
-func (ev *evaluator) run() (loss, accuracy float64) {
-	var sum float64
-	correct := 0
+// run returns the set's mean loss and sets the metrics' means; it allocates nothing.
+func (ev *evaluator) run(metrics []float64) (loss float64) {
+	ev.meter.reset()
 	for start := 0; start < ev.set.N; start += len(ev.idx) {
 		n := min(len(ev.idx), ev.set.N-start)
 		idx := ev.idx[:n]
@@ -151,11 +172,11 @@ func (ev *evaluator) run() (loss, accuracy float64) {
 			idx[i] = int32(start + i)
 		}
 		ev.set.Batch(ev.x, ev.y, idx, ev.outputs)
-		l, c := ev.net.EvalBatch(ev.x[:n*ev.inputs], ev.y[:n*ev.outputs], n)
-		sum += float64(l) * float64(n)
-		correct += c
+		y := ev.y[:n*ev.outputs]
+		l := ev.net.EvalBatch(ev.x[:n*ev.inputs], y, n)
+		ev.meter.add(l, ev.net.Output(), y, n, ev.outputs)
 	}
-	return sum / float64(ev.set.N), float64(correct) / float64(ev.set.N)
+	return ev.meter.means(metrics)
 }
 
 // loop is one Fit: its buffers, its shuffling state and the running sums of the current epoch.
@@ -167,10 +188,9 @@ type loop struct {
 	x, y  []float32
 	order []int32 // the training samples in this epoch's order
 	rng   pcg
+	meter meter // the running means of the current epoch
 
-	lossSum float64 // Σ batch loss × batch size
-	correct int
-	seen    int
+	values []float64 // the epochs' metrics and validation metrics, allocated once
 }
 
 func newLoop(net Network, train, val *dataset.Set, cfg Config) *loop {
@@ -181,9 +201,12 @@ func newLoop(net Network, train, val *dataset.Set, cfg Config) *loop {
 		y:     make([]float32, rows*cfg.Outputs),
 		order: make([]int32, train.N),
 		rng:   newPCG(cfg.Seed),
+		meter: newMeter(cfg.Metrics),
+		// Every epoch's Metrics and ValMetrics, so that an epoch allocates nothing.
+		values: make([]float64, 2*len(cfg.Metrics)*cfg.Epochs),
 	}
 	if val != nil {
-		l.val = &evaluator{net: net, set: val, inputs: cfg.Inputs, outputs: cfg.Outputs,
+		l.val = &evaluator{net: net, set: val, inputs: cfg.Inputs, outputs: cfg.Outputs, meter: newMeter(cfg.Metrics),
 			x: l.x, y: l.y, idx: make([]int32, min(cfg.BatchSize, val.N))}
 	}
 	return l
@@ -209,26 +232,27 @@ func (l *loop) epoch(e int) Epoch {
 	if l.cfg.Shuffle {
 		l.rng.shuffle(l.order)
 	}
-	l.lossSum, l.correct, l.seen = 0, 0, 0
+	l.meter.reset()
 	steps := 0
 	bs, n := l.cfg.BatchSize, len(l.order)
 	for at := 0; at < n; at += bs {
 		l.step(l.order[at:min(at+bs, n)], l.order[min(at+bs, n):min(at+2*bs, n)])
 		steps++
 	}
-	h := Epoch{
-		Epoch:       e,
-		Loss:        l.lossSum / float64(l.seen),
-		Accuracy:    float64(l.correct) / float64(l.seen),
-		ValLoss:     math.NaN(),
-		ValAccuracy: math.NaN(),
-	}
+	k := len(l.cfg.Metrics)
+	mine := l.values[2*k*e : 2*k*(e+1) : 2*k*(e+1)]
+	h := Epoch{Epoch: e, Metrics: mine[:k:k], ValLoss: math.NaN(), ValMetrics: mine[k:]}
+	h.Loss = l.meter.means(h.Metrics)
 	if l.val != nil {
-		h.ValLoss, h.ValAccuracy = l.val.run()
+		h.ValLoss = l.val.run(h.ValMetrics)
+	} else {
+		for i := range h.ValMetrics {
+			h.ValMetrics[i] = math.NaN()
+		}
 	}
 	h.Seconds = time.Since(start).Seconds()
 	if l.cfg.Progress != nil {
-		writeSummary(l.cfg.Progress, steps, h)
+		writeSummary(l.cfg.Progress, steps, l.cfg.Metrics, h)
 	}
 	return h
 }
@@ -240,18 +264,23 @@ func (l *loop) step(batch, next []int32) {
 	// The shuffled samples are scattered over the whole set: start loading the next batch's now,
 	// so that they arrive while this step computes.
 	l.train.Prefetch(next)
-	loss, correct := l.net.TrainBatch(l.x[:n*l.cfg.Inputs], l.y[:n*l.cfg.Outputs], n)
-	l.lossSum += float64(loss) * float64(n)
-	l.correct += correct
-	l.seen += n
+	y := l.y[:n*l.cfg.Outputs]
+	loss := l.net.TrainBatch(l.x[:n*l.cfg.Inputs], y, n)
+	l.meter.add(loss, l.net.Output(), y, n, l.cfg.Outputs)
 }
 
 // writeSummary writes an epoch's line as Keras' verbose=2 does:
 // 1500/1500 - 1.2s - loss: 0.0912 - accuracy: 0.9731 - val_loss: 0.1034 - val_accuracy: 0.9702
-func writeSummary(w io.Writer, steps int, h Epoch) {
-	line := fmt.Sprintf("%d/%d - %.1fs - loss: %.4f - accuracy: %.4f", steps, steps, h.Seconds, h.Loss, h.Accuracy)
-	if !math.IsNaN(h.ValLoss) || !math.IsNaN(h.ValAccuracy) {
-		line += fmt.Sprintf(" - val_loss: %.4f - val_accuracy: %.4f", h.ValLoss, h.ValAccuracy)
+func writeSummary(w io.Writer, steps int, metrics []string, h Epoch) {
+	line := fmt.Sprintf("%d/%d - %.1fs - loss: %.4f", steps, steps, h.Seconds, h.Loss)
+	for i, name := range metrics {
+		line += fmt.Sprintf(" - %s: %.4f", name, h.Metrics[i])
+	}
+	if !math.IsNaN(h.ValLoss) {
+		line += fmt.Sprintf(" - val_loss: %.4f", h.ValLoss)
+		for i, name := range metrics {
+			line += fmt.Sprintf(" - val_%s: %.4f", name, h.ValMetrics[i])
+		}
 	}
 	io.WriteString(w, line+"\n")
 }

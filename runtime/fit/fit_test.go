@@ -32,13 +32,15 @@ func set(n, offset int) *dataset.Set {
 }
 
 // fakeNet records the samples of every batch, checks the batches' shapes and contents, and
-// returns as loss the mean id of the batch and as correct the number of even ids: the epoch's
-// running means are then the mean id and the fraction of even ids whatever the batching.
+// returns as loss the mean id of the batch, and outputs that are right (the target itself) for
+// even ids and wrong for odd ones: the epoch's running means are then the mean id and the fraction
+// of even ids whatever the batching.
 type fakeNet struct {
 	t           *testing.T
 	train, eval [][]int // ids of each batch
 	record      bool
-	err         string // first problem found in a batch
+	err         string    // first problem found in a batch
+	out         []float32 // the outputs of the last batch
 }
 
 func (f *fakeNet) batch(x, y []float32, n int) (ids []int, loss float32, correct int) {
@@ -68,8 +70,29 @@ func (f *fakeNet) batch(x, y []float32, n int) (ids []int, loss float32, correct
 			correct++
 		}
 	}
+	f.output(y, n, func(i int) bool { return ids[i]%2 == 0 })
 	return ids, float32(sum) / float32(n), correct
 }
+
+// output sets the outputs of n rows: the targets y where right(row), else the targets shifted
+// by one class (a wrong argmax).
+func (f *fakeNet) output(y []float32, n int, right func(int) bool) {
+	if cap(f.out) < n*classes {
+		f.out = make([]float32, n*classes)
+	}
+	f.out = f.out[:n*classes]
+	for i := range n {
+		for c := range classes {
+			src := c
+			if !right(i) {
+				src = (c + 1) % classes
+			}
+			f.out[i*classes+c] = y[i*classes+src]
+		}
+	}
+}
+
+func (f *fakeNet) Output() []float32 { return f.out }
 
 func (f *fakeNet) fail(format string, args ...any) {
 	if f.err == "" {
@@ -77,26 +100,28 @@ func (f *fakeNet) fail(format string, args ...any) {
 	}
 }
 
-func (f *fakeNet) TrainBatch(x, y []float32, n int) (float32, int) {
+func (f *fakeNet) TrainBatch(x, y []float32, n int) float32 {
 	if !f.record {
-		return 1, n
+		f.out = y
+		return 1
 	}
-	ids, loss, correct := f.batch(x, y, n)
+	ids, loss, _ := f.batch(x, y, n)
 	f.train = append(f.train, ids)
-	return loss, correct
+	return loss
 }
 
-func (f *fakeNet) EvalBatch(x, y []float32, n int) (float32, int) {
+func (f *fakeNet) EvalBatch(x, y []float32, n int) float32 {
 	if !f.record {
-		return 1, n
+		f.out = y
+		return 1
 	}
-	ids, loss, correct := f.batch(x, y, n)
+	ids, loss, _ := f.batch(x, y, n)
 	f.eval = append(f.eval, ids)
-	return loss, correct
+	return loss
 }
 
 func cfg(epochs, batch int, shuffle bool, seed uint64) Config {
-	return Config{Inputs: features, Outputs: classes, Epochs: epochs, BatchSize: batch, Shuffle: shuffle, Seed: seed}
+	return Config{Inputs: features, Outputs: classes, Epochs: epochs, BatchSize: batch, Shuffle: shuffle, Seed: seed, Metrics: []string{"accuracy"}}
 }
 
 // run fits a fresh fake network and returns it with the history.
@@ -164,11 +189,11 @@ func TestBatchesAndEpochs(t *testing.T) {
 				// Running means weighted by batch size: the mean id and the fraction of even ids.
 				wantLoss := float64(tc.n-1) / 2
 				wantAcc := float64((tc.n+1)/2) / float64(tc.n)
-				if math.Abs(ep.Loss-wantLoss) > 1e-4*max(1, wantLoss) || math.Abs(ep.Accuracy-wantAcc) > 1e-12 {
-					t.Fatalf("n=%d batch=%d: epoch %d loss %v accuracy %v, want %v and %v", tc.n, tc.batch, ep.Epoch, ep.Loss, ep.Accuracy, wantLoss, wantAcc)
+				if math.Abs(ep.Loss-wantLoss) > 1e-4*max(1, wantLoss) || math.Abs(ep.Metrics[0]-wantAcc) > 1e-12 {
+					t.Fatalf("n=%d batch=%d: epoch %d loss %v accuracy %v, want %v and %v", tc.n, tc.batch, ep.Epoch, ep.Loss, ep.Metrics[0], wantLoss, wantAcc)
 				}
-				if !math.IsNaN(ep.ValLoss) || !math.IsNaN(ep.ValAccuracy) {
-					t.Fatalf("no validation set, but val %v %v", ep.ValLoss, ep.ValAccuracy)
+				if !math.IsNaN(ep.ValLoss) || !math.IsNaN(ep.ValMetrics[0]) {
+					t.Fatalf("no validation set, but val %v %v", ep.ValLoss, ep.ValMetrics[0])
 				}
 			}
 		}
@@ -254,8 +279,8 @@ func TestValidation(t *testing.T) {
 		t.Fatalf("validation batches %v", net.eval)
 	}
 	for _, ep := range h {
-		if math.Abs(ep.ValLoss-1003) > 1e-3 || math.Abs(ep.ValAccuracy-4.0/7) > 1e-12 {
-			t.Fatalf("epoch %d: val %v %v, want 1003 and 4/7", ep.Epoch, ep.ValLoss, ep.ValAccuracy)
+		if math.Abs(ep.ValLoss-1003) > 1e-3 || math.Abs(ep.ValMetrics[0]-4.0/7) > 1e-12 {
+			t.Fatalf("epoch %d: val %v %v, want 1003 and 4/7", ep.Epoch, ep.ValLoss, ep.ValMetrics[0])
 		}
 	}
 	// Keras' verbose=2 lines.
@@ -280,7 +305,8 @@ $`)
 
 func TestEvaluate(t *testing.T) {
 	net := &fakeNet{t: t, record: true}
-	loss, acc := Evaluate(net, set(10, 0), features, classes, 4)
+	loss, values := Evaluate(net, set(10, 0), features, classes, 4, []string{"accuracy"})
+	acc := values[0]
 	if net.err != "" {
 		t.Fatal(net.err)
 	}
@@ -294,7 +320,7 @@ func TestEvaluate(t *testing.T) {
 		{nil, features, classes, 4}, {set(0, 0), features, classes, 4}, {set(3, 0), features + 1, classes, 4},
 		{set(3, 0), features, classes, 0}, {set(3, 0), features, 0, 4}, {set(5, 0), features, 3, 4}, // label 3 of 3 outputs
 	} {
-		if l, a := Evaluate(net, bad.set, bad.inputs, bad.outputs, bad.batch); !math.IsNaN(l) || !math.IsNaN(a) {
+		if l, a := Evaluate(net, bad.set, bad.inputs, bad.outputs, bad.batch, []string{"accuracy"}); !math.IsNaN(l) || !math.IsNaN(a[0]) {
 			t.Errorf("Evaluate(%+v) = %v, %v; want NaN", bad, l, a)
 		}
 	}
@@ -320,7 +346,7 @@ func TestFitErrors(t *testing.T) {
 		{&fakeNet{}, nil, nil, cfg(1, 2, false, 0), "fit: the training set is empty"},
 		{&fakeNet{}, set(0, 0), nil, cfg(1, 2, false, 0), "fit: the training set is empty"},
 		{&fakeNet{}, good, nil, Config{Inputs: 5, Outputs: 4, Epochs: 1, BatchSize: 1}, "fit: training set has 3 features per sample, the network takes 5"},
-		{&fakeNet{}, short, nil, cfg(1, 2, false, 0), "fit: training set: X holds 20 bytes, 10 samples of 3 features need 30"},
+		{&fakeNet{}, short, nil, cfg(1, 2, false, 0), "fit: training set: 20 feature values, 10 samples of 3 features need 30"},
 		{&fakeNet{}, good, badLabel, cfg(1, 2, false, 0), "fit: validation set: label 9 of sample 6 is not below the 4 outputs"},
 	} {
 		h, err := Fit(tc.net, tc.train, tc.val, tc.c)
@@ -338,7 +364,8 @@ func TestStepAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { l.step(batch, l.order[32:64]) }); n != 0 {
 		t.Errorf("a step allocates %v times", n)
 	}
-	if n := testing.AllocsPerRun(10, func() { l.val.run() }); n != 0 {
+	values := make([]float64, 1)
+	if n := testing.AllocsPerRun(10, func() { l.val.run(values) }); n != 0 {
 		t.Errorf("a validation pass allocates %v times", n)
 	}
 	if n := testing.AllocsPerRun(10, func() { l.epoch(0) }); n != 0 {
@@ -357,10 +384,10 @@ func TestWriteHistory(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "history.csv")
 	h := []Epoch{
-		{Epoch: 0, Loss: 0.25, Accuracy: 0.9, ValLoss: 0.125, ValAccuracy: 0.875, Seconds: 1.5},
-		{Epoch: 1, Loss: 0.1, Accuracy: 0.97, ValLoss: math.NaN(), ValAccuracy: math.NaN(), Seconds: 2},
+		{Epoch: 0, Loss: 0.25, Metrics: []float64{0.9}, ValLoss: 0.125, ValMetrics: []float64{0.875}, Seconds: 1.5},
+		{Epoch: 1, Loss: 0.1, Metrics: []float64{0.97}, ValLoss: math.NaN(), ValMetrics: []float64{math.NaN()}, Seconds: 2},
 	}
-	if err := WriteHistory(path, h); err != nil {
+	if err := WriteHistory(path, []string{"accuracy"}, h); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)
@@ -369,7 +396,7 @@ func TestWriteHistory(t *testing.T) {
 		t.Fatalf("CSV\n%s\nwant\n%s", got, want)
 	}
 	// A failed write names the file and leaves nothing behind.
-	err := WriteHistory(filepath.Join(dir, "missing", "h.csv"), h)
+	err := WriteHistory(filepath.Join(dir, "missing", "h.csv"), []string{"accuracy"}, h)
 	if err == nil || !strings.HasPrefix(err.Error(), "fit: writing the history to "+filepath.Join(dir, "missing", "h.csv")+": ") {
 		t.Fatalf("error %v", err)
 	}

@@ -14,6 +14,7 @@ func main() {
 	m := new(mnist.Model)
 	os.Exit(cli.Main(cli.Job{
 		BatchSize: mnist.BatchSize,
+		Classes:   mnist.ClassCount,
 		Data: cli.Data{
 			Dir:         "",
 			Source:      "mnist",
@@ -24,10 +25,14 @@ func main() {
 		},
 		Epochs:          mnist.Epochs,
 		Inputs:          mnist.InputSize,
+		Loss:            "categorical_crossentropy",
+		Metrics:         []string{"accuracy"},
 		Model:           m,
 		Name:            "mnist",
 		Outputs:         mnist.OutputSize,
+		Predict:         mnist.NewBatchPredictor(m).Predict,
 		Seed:            mnist.Seed,
+		Shape:           []int{784},
 		Shuffle:         mnist.Shuffle,
 		Spec:            "examples/mnist.yaml",
 		Trainer:         mnist.NewTrainer(m),

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // -predict reads JPEG images
+	_ "image/png"  // and PNG images
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/nngen/nngen/runtime/dataset"
+)
+
+// maxImageBytes bounds an image file given to -predict: a network's input image is small, and a
+// decompression bomb must not be decoded.
+const maxImageBytes = 64 << 20
+
+// predict prints one CSV line per input row or image: a classifier's class name (its index when
+// the classes have no names) and probability, or a regression's predicted values. The inputs are
+// o.inputs in order, standard input when there are none; a file ending in .png, .jpg or .jpeg is
+// an image, any other a CSV file laid out as the spec's data (see dataset.CSVOptions.NoLabels).
+func predict(job Job, o options, stdin io.Reader, stdout io.Writer) error {
+	w := csv.NewWriter(stdout)
+	inputs := o.inputs
+	if len(inputs) == 0 {
+		inputs = []string{"-"}
+	}
+	names := classesOf(job.Model)
+	for _, in := range inputs {
+		x, n, err := readInputs(job, in, stdin)
+		if err != nil {
+			return err
+		}
+		y := make([]float32, n*job.Outputs)
+		job.Predict(x, y)
+		for r := range n {
+			if err := w.Write(predictionRecord(job, names, y[r*job.Outputs:(r+1)*job.Outputs])); err != nil {
+				return err
+			}
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// predictionRecord is the CSV record of one prediction.
+func predictionRecord(job Job, names []string, y []float32) []string {
+	if job.Classes == 0 {
+		rec := make([]string, len(y))
+		for j, v := range y {
+			rec[j] = strconv.FormatFloat(float64(v), 'g', -1, 32)
+		}
+		return rec
+	}
+	class, p := 0, y[0]
+	if len(y) == 1 { // one sigmoid unit: the probability of class 1
+		if y[0] > 0.5 {
+			class = 1
+		} else {
+			p = 1 - y[0]
+		}
+	} else {
+		for j, v := range y {
+			if v > y[class] {
+				class, p = j, v
+			}
+		}
+	}
+	name := strconv.Itoa(class)
+	if class < len(names) {
+		name = names[class]
+	}
+	return []string{name, strconv.FormatFloat(float64(p), 'g', 6, 32)}
+}
+
+// readInputs reads the samples of one input: "-" is standard input (CSV).
+func readInputs(job Job, name string, stdin io.Reader) (x []float32, n int, err error) {
+	if name == "-" {
+		set, err := dataset.ReadCSVFrom("standard input", stdin, -1, predictOptions(job))
+		if err != nil {
+			return nil, 0, err
+		}
+		return set.F, set.N, nil
+	}
+	switch lower := strings.ToLower(name); {
+	case strings.HasSuffix(lower, ".png"), strings.HasSuffix(lower, ".jpg"), strings.HasSuffix(lower, ".jpeg"):
+		x, err := readImage(job, name)
+		return x, 1, err
+	}
+	set, err := dataset.ReadCSV(name, predictOptions(job))
+	if err != nil {
+		return nil, 0, err
+	}
+	return set.F, set.N, nil
+}
+
+// predictOptions read CSV rows laid out as the spec's data, with or without the label columns.
+func predictOptions(job Job) dataset.CSVOptions {
+	d := job.Data
+	if d.Source != "csv" {
+		// An IDX spec has no CSV layout: a row is the InputSize features, without a header.
+		return dataset.CSVOptions{Regression: true, NoLabels: true, Inputs: job.Inputs}
+	}
+	return dataset.CSVOptions{Delimiter: d.Delimiter, Header: d.Header, Label: d.Label, Features: d.Features,
+		Regression: true, NoLabels: true, Inputs: job.Inputs}
+}
+
+// imageSize is the height and width of the network's input as an image of one channel: a shape of
+// [H, W] or [H, W, 1], or [N] for a square N; ok is false for any other input.
+func imageSize(shape []int) (h, w int, ok bool) {
+	switch {
+	case len(shape) == 2, len(shape) == 3 && shape[2] == 1:
+		return shape[0], shape[1], true
+	case len(shape) == 1:
+		side := int(math.Round(math.Sqrt(float64(shape[0]))))
+		return side, side, side*side == shape[0] && side > 1
+	}
+	return 0, 0, false
+}
+
+// readImage reads a PNG or JPEG image as one sample: its gray levels (0 to 255) row by row,
+// divided by 255 when the network trains on IDX bytes (which are batched that way), as they are
+// for CSV data.
+func readImage(job Job, path string) ([]float32, error) {
+	h, w, ok := imageSize(job.Shape)
+	if !ok {
+		return nil, fmt.Errorf("%s: the network's input %v is not an image; give CSV rows instead", path, job.Shape)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cfg, format, err := image.DecodeConfig(io.LimitReader(f, maxImageBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %v", path, err)
+	}
+	if cfg.Width != w || cfg.Height != h {
+		return nil, fmt.Errorf("%s: the %s image is %d×%d pixels; the network takes %d×%d (width × height)", path, format, cfg.Width, cfg.Height, w, h)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(io.LimitReader(f, maxImageBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	scale := float32(1)
+	if job.Data.Source != "csv" {
+		scale = 255
+	}
+	b := img.Bounds()
+	x := make([]float32, 0, h*w)
+	for py := b.Min.Y; py < b.Max.Y; py++ {
+		for px := b.Min.X; px < b.Max.X; px++ {
+			g := color.GrayModel.Convert(img.At(px, py)).(color.Gray)
+			x = append(x, float32(g.Y)/scale)
+		}
+	}
+	if len(x) != h*w {
+		return nil, errors.New(path + ": the decoded image has an unexpected size")
+	}
+	return x, nil
+}
