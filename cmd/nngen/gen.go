@@ -47,7 +47,44 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "nngen: wrote package %s (%d files) to %s\n", name, len(files), dir)
+	if note := requireNote(dir); note != "" {
+		fmt.Fprintln(stderr, note)
+	}
 	return nil
+}
+
+// requireNote is what to say when the module enclosing dir does not require nngen, which the
+// generated package imports: the exact go get line that makes it build.
+func requireNote(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if gomod, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			modPath := codegen.ModulePathOf(gomod)
+			if modPath == codegen.ModulePath {
+				return ""
+			}
+			if v, _ := requirement(gomod, codegen.ModulePath); v != "" {
+				return ""
+			}
+			src, err := thisSource()
+			if err != nil || src.Dir != "" {
+				at := ""
+				if err == nil {
+					at = fmt.Sprintf(" (this nngen is the checkout at %s: go mod edit -replace %s=%s, then go get %s)", src.Dir, codegen.ModulePath, src.Dir, codegen.ModulePath)
+				}
+				return fmt.Sprintf("nngen: module %s does not require %s, which the generated package imports; it will not build until you run: go get %s%s",
+					modPath, codegen.ModulePath, codegen.ModulePath, at)
+			}
+			return fmt.Sprintf("nngen: module %s does not require %s, which the generated package imports; it will not build until you run: go get %s@%s",
+				modPath, codegen.ModulePath, codegen.ModulePath, src.Version)
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
 }
 
 // importPathOf finds the import path that dir has in the Go module enclosing it.

@@ -32,8 +32,6 @@ import (
 	"os"
 )
 
-// version is nngen's version, printed by `nngen version`.
-const version = "0.1.0"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -50,15 +48,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "gen":
 		err = runGen(rest, stdout, stderr)
 	case "train":
-		err = runTrain(rest, stdout, stderr, false)
+		err = runTrain(rest, stdout, stderr, modeTrain)
 	case "eval":
-		err = runTrain(rest, stdout, stderr, true)
+		err = runTrain(rest, stdout, stderr, modeEval)
+	case "predict":
+		err = runTrain(rest, stdout, stderr, modePredict)
 	case "version", "-version", "--version":
-		fmt.Fprintf(stdout, "nngen %s\n", version)
+		printVersion(stdout)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 	default:
-		fmt.Fprintf(stderr, "nngen: unknown command %q; want gen, train, eval, version or help\n", cmd)
+		fmt.Fprintf(stderr, "nngen: unknown command %q; want gen, train, eval, predict, version or help\n", cmd)
 		return 2
 	}
 	if err == nil {

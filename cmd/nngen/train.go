@@ -7,24 +7,32 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"syscall"
 
-	"github.com/nngen/nngen/codegen"
 	"github.com/nngen/nngen/spec"
 )
 
-// runTrain is `nngen train SPEC ...` and, with evalOnly, `nngen eval SPEC --weights FILE`: it
-// generates the package into a temporary module, builds its trainer and runs it.
-func runTrain(args []string, stdout, stderr io.Writer, evalOnly bool) error {
-	name := "train"
-	if evalOnly {
-		name = "eval"
-	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+// The modes of runTrain: the trainer program's job.
+const (
+	modeTrain   = "train"
+	modeEval    = "eval"
+	modePredict = "predict"
+)
+
+// runTrain is `nngen train SPEC ...`, `nngen eval SPEC --weights FILE` and `nngen predict SPEC
+// --weights FILE [INPUT...]`: it generates the package, builds its trainer (see buildTrainer) and
+// runs it in the given mode.
+func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
+	evalOnly := mode != modeTrain
+	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
 	weights := fs.String("weights", "", "weights file (default NAME.weights)")
-	dataDir := fs.String("data", "", "folder of the data set's IDX files (default: the spec's data.dir, or for mnist the GoMNIST module)")
+	var dataDir *string
+	if mode != modePredict {
+		dataDir = fs.String("data", "", "folder of the data set's IDX files, or that a csv spec's files are relative to (default: the spec's data.dir or folder; for mnist the GoMNIST module)")
+	}
 	var epochs *int
 	var seed *uint64
 	var history *string
@@ -33,7 +41,14 @@ func runTrain(args []string, stdout, stderr io.Writer, evalOnly bool) error {
 		seed = fs.Uint64("seed", 0, "seed of the initial weights and the shuffling (default: the spec's fit.seed)")
 		history = fs.String("history", "", "write the per-epoch history as CSV to this file")
 	}
-	specPath, err := parseInterspersed(fs, args, stderr)
+	var specPath string
+	var inputs []string
+	var err error
+	if mode == modePredict {
+		specPath, inputs, err = parseWithInputs(fs, args, stderr)
+	} else {
+		specPath, err = parseInterspersed(fs, args, stderr)
+	}
 	if err != nil {
 		return err
 	}
@@ -43,7 +58,7 @@ func runTrain(args []string, stdout, stderr io.Writer, evalOnly bool) error {
 		return usageError{fmt.Sprintf("--epochs %d: want at least 1", *epochs)}
 	}
 	if evalOnly && *weights == "" {
-		return usageError{"eval needs --weights FILE, the weights to evaluate"}
+		return usageError{mode + " needs --weights FILE, the weights to " + map[string]string{modeEval: "evaluate", modePredict: "predict with"}[mode]}
 	}
 	m, err := spec.Load(specPath)
 	if err != nil {
@@ -55,8 +70,12 @@ func runTrain(args []string, stdout, stderr io.Writer, evalOnly bool) error {
 		trainerArgs = append(trainerArgs, "-weights", *weights)
 	}
 	switch {
+	case mode == modePredict:
 	case *dataDir != "":
 		trainerArgs = append(trainerArgs, "-data", *dataDir)
+	case m.Data.Source == "csv":
+		// The spec's CSV files are relative to the spec's folder, wherever nngen runs.
+		trainerArgs = append(trainerArgs, "-data", filepath.Dir(specPath))
 	case m.Data.Dir != "":
 		// The spec's data.dir is relative to the spec's folder, wherever nngen runs.
 		dir := m.Data.Dir
@@ -65,9 +84,12 @@ func runTrain(args []string, stdout, stderr io.Writer, evalOnly bool) error {
 		}
 		trainerArgs = append(trainerArgs, "-data", dir)
 	}
-	if evalOnly {
+	switch mode {
+	case modeEval:
 		trainerArgs = append(trainerArgs, "-eval")
-	} else {
+	case modePredict:
+		trainerArgs = append(append(trainerArgs, "-predict"), inputs...)
+	default:
 		if set["epochs"] {
 			trainerArgs = append(trainerArgs, "-epochs", strconv.Itoa(*epochs))
 		}
@@ -86,7 +108,7 @@ func runTrain(args []string, stdout, stderr io.Writer, evalOnly bool) error {
 	defer cleanup()
 	cmd := exec.Command(bin, trainerArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
-	if err := cmd.Run(); err != nil {
+	if err := runChild(cmd); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ee.ExitCode() > 0 {
 			return exitError(ee.ExitCode()) // the trainer has printed its error
@@ -96,46 +118,11 @@ func runTrain(args []string, stdout, stderr io.Writer, evalOnly bool) error {
 	return nil
 }
 
-// buildTrainer generates m's package into a temporary module that builds against this nngen
-// source tree, and builds its cmd/train. It returns the binary and a function that removes the
-// temporary module.
-func buildTrainer(m *spec.Model, specPath string, stderr io.Writer) (bin string, cleanup func(), err error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", nil, err
-	}
-	root, err := codegen.FindRoot(wd)
-	if err != nil {
-		return "", nil, err
-	}
-	tmp, err := os.MkdirTemp("", "nngen-"+m.Name+"-")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup = func() { os.RemoveAll(tmp) }
-	defer func() {
-		if err != nil {
-			cleanup()
-		}
-	}()
-	const module = "nngenbuild"
-	if err := codegen.WriteModule(tmp, module, root); err != nil {
-		return "", nil, err
-	}
-	files, err := codegen.Generate(m, codegen.Options{ImportPath: module + "/" + m.Name, SpecPath: filepath.ToSlash(specPath)})
-	if err != nil {
-		return "", nil, err
-	}
-	if err := codegen.WritePackage(filepath.Join(tmp, m.Name), files); err != nil {
-		return "", nil, err
-	}
-	bin = filepath.Join(tmp, "train")
-	build := exec.Command("go", "build", "-o", bin, "./"+m.Name+"/cmd/train")
-	build.Dir = tmp
-	build.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
-	build.Stdout, build.Stderr = stderr, stderr
-	if err := build.Run(); err != nil {
-		return "", nil, fmt.Errorf("building the generated trainer in %s: %w", tmp, err)
-	}
-	return bin, cleanup, nil
+// runChild runs cmd to its end. An interrupt (Ctrl-C) or SIGTERM reaches the child, which the
+// terminal signals too, while nngen waits for it and then removes its temporary files.
+func runChild(cmd *exec.Cmd) error {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	return cmd.Run()
 }

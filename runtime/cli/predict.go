@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -81,23 +83,58 @@ func predictionRecord(job Job, names []string, y []float32) []string {
 
 // readInputs reads the samples of one input: "-" is standard input (CSV).
 func readInputs(job Job, name string, stdin io.Reader) (x []float32, n int, err error) {
-	if name == "-" {
-		set, err := dataset.ReadCSVFrom("standard input", stdin, -1, predictOptions(job))
-		if err != nil {
-			return nil, 0, err
-		}
-		return set.F, set.N, nil
-	}
 	switch lower := strings.ToLower(name); {
 	case strings.HasSuffix(lower, ".png"), strings.HasSuffix(lower, ".jpg"), strings.HasSuffix(lower, ".jpeg"):
 		x, err := readImage(job, name)
 		return x, 1, err
 	}
-	set, err := dataset.ReadCSV(name, predictOptions(job))
+	r, size, shown := stdin, int64(-1), "standard input"
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, 0, err
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+		r, shown = f, name
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	opt := predictOptions(job)
+	if opt.Header && numericLine(br, opt.Delimiter) {
+		// Rows to predict often come without the header: a first line of numbers is data, and a
+		// label named in the spec is then simply absent (or, in a wider row, the last column).
+		opt.Header = false
+		for _, c := range opt.Label {
+			if c.Name != "" {
+				opt.Label = nil
+				break
+			}
+		}
+	}
+	set, err := dataset.ReadCSVFrom(shown, br, size, opt)
 	if err != nil {
 		return nil, 0, err
 	}
 	return set.F, set.N, nil
+}
+
+// numericLine reports whether the first line that br holds (without consuming it) is fields of
+// numbers separated by delim.
+func numericLine(br *bufio.Reader, delim rune) bool {
+	head, _ := br.Peek(br.Size())
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	line = bytes.TrimPrefix(bytes.TrimSuffix(line, []byte("\r")), []byte("\ufeff"))
+	if len(bytes.TrimSpace(line)) == 0 {
+		return false
+	}
+	for _, f := range strings.Split(string(line), string(delim)) {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // predictOptions read CSV rows laid out as the spec's data, with or without the label columns.
@@ -105,7 +142,7 @@ func predictOptions(job Job) dataset.CSVOptions {
 	d := job.Data
 	if d.Source != "csv" {
 		// An IDX spec has no CSV layout: a row is the InputSize features, without a header.
-		return dataset.CSVOptions{Regression: true, NoLabels: true, Inputs: job.Inputs}
+		return dataset.CSVOptions{Delimiter: ',', Regression: true, NoLabels: true, Inputs: job.Inputs}
 	}
 	return dataset.CSVOptions{Delimiter: d.Delimiter, Header: d.Header, Label: d.Label, Features: d.Features,
 		Regression: true, NoLabels: true, Inputs: job.Inputs}
