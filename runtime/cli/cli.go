@@ -203,7 +203,11 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	if o.quiet {
 		progress = nil
 	}
-	fmt.Fprintf(stdout, "Train on %d samples, validate on %d samples\n", train.N, val.N)
+	if val.N > 0 {
+		fmt.Fprintf(stdout, "Train on %d samples, validate on %d samples\n", train.N, val.N)
+	} else {
+		fmt.Fprintf(stdout, "Train on %d samples\n", train.N)
+	}
 	start := time.Now()
 	history, err := fit.Fit(job.Trainer, train, val, fit.Config{
 		Inputs: job.Inputs, Outputs: job.Outputs, Epochs: o.epochs, BatchSize: job.BatchSize,
@@ -221,11 +225,9 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	if err := job.Model.Save(o.weights); err != nil {
 		return err
 	}
-	if err := report(stdout, job, test); err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "weights written to %s\n", o.weights)
-	return nil
+	// The last line is the test loss and metrics, as Keras' evaluate reports them.
+	return report(stdout, job, test)
 }
 
 // adapt sets the statistics that preprocessing adapts to the training rows, and names the
