@@ -113,9 +113,13 @@ func (r *reader) checkCSVShapes(m *Model) {
 				what += " (the last, by default)"
 			}
 		}
-		r.add(labelsAt, "data.label: %s for the %d outputs of the last layer; want one label column per output (compile.loss %s regresses each)", what, outputs, m.Compile.Loss)
+		outs := strconv.Itoa(outputs) + " outputs"
+		if outputs == 1 {
+			outs = "1 output"
+		}
+		r.add(labelsAt, "data.label: %s for the %s of the last layer; want one label column per output (compile.loss %s regresses each)", what, outs, m.Compile.Loss)
 	}
-	if size, ok := r.inputSize(m.Input); ok && r.has("data.features") && r.ok("data.features") && len(d.Features) != size && size <= maxInputSize {
+	if size, ok := r.inputSize(m.Input); ok && r.has("data.features") && r.ok("data.features") && len(d.Features) > 0 && len(d.Features) != size && size <= maxInputSize {
 		r.add(r.at("data.features"), "data.features: %d columns for input.shape %s (%d inputs); want one feature column per input", len(d.Features), shape(m.Input.Shape), size)
 	}
 	if r.has("data.normalize_label") && d.NormalizeLabel && lossOK {

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,6 +29,8 @@ func FuzzParse(f *testing.F) {
 			f.Add([]byte(c.src))
 		}
 	}
+	f.Add([]byte(csvEdit(nil)))
+	f.Add([]byte(csvEdit(map[int]string{4: "  - {type: rescaling, scale: 0.5, offset: -1}", 9: "data: {source: csv, train: a, test_split: 0.25, header: false, label: [4, 5], features: [0, 1, 2, 3], delimiter: \";\", normalize_label: true}"})))
 	f.Add([]byte("a: &a [*a, *a]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b, *b]\n"))
 	f.Add([]byte(strings.Repeat("[", 20000)))
 	f.Fuzz(func(t *testing.T, src []byte) {
@@ -85,14 +88,27 @@ func checkModel(t *testing.T, m *Model) {
 	if len(m.Layers) < 1 || len(m.Layers) > maxLayers {
 		fail("bad layer count")
 	}
+	pre, normalizations := m.Preprocessing(), 0
 	for i, l := range m.Layers {
-		if l.Type != "dense" || l.Units < 1 || l.Units > maxUnits || !slices.Contains(activations, l.Activation) ||
-			!slices.Contains(initializers, l.KernelInitializer) || l.Pos.Line < 1 {
+		switch {
+		case i < pre && l.Type == "rescaling":
+			if math.Abs(l.Scale) > maxRescale || math.Abs(l.Offset) > maxRescale || math.IsNaN(l.Scale+l.Offset) {
+				fail("bad rescaling")
+			}
+		case i < pre && l.Type == "normalization":
+			normalizations++
+		case i < pre:
+			fail("bad preprocessing layer")
+		case l.Type != "dense" || l.Units < 1 || l.Units > maxUnits || !slices.Contains(activations, l.Activation) ||
+			!slices.Contains(initializers, l.KernelInitializer) || l.Pos.Line < 1:
 			fail("bad layer")
 		}
-		if l.Activation == "softmax" && i < len(m.Layers)-1 {
+		if l.Activation == "softmax" && l.Dense() && i < len(m.Layers)-1 {
 			fail("softmax on a hidden layer")
 		}
+	}
+	if pre == len(m.Layers) || normalizations > 1 {
+		fail("no dense layer, or two normalizations")
 	}
 	o := m.Compile.Optimizer
 	if !slices.Contains(optimizers, o.Type) || !(o.LearningRate > 0 && o.LearningRate <= maxLearnRate) ||
@@ -100,11 +116,19 @@ func checkModel(t *testing.T, m *Model) {
 		!(o.Momentum >= 0 && o.Momentum < 1) {
 		fail("bad optimizer")
 	}
-	if !slices.Contains(losses, m.Compile.Loss) || len(m.Compile.Metrics) > 1 {
+	if !slices.Contains(losses, m.Compile.Loss) || len(m.Compile.Metrics) > len(metrics) {
 		fail("bad loss or metrics")
 	}
-	if strings.HasSuffix(m.Compile.Loss, "crossentropy") && (m.Output().Activation != "softmax" || m.Output().Units < 2) {
-		fail("cross-entropy without a softmax output")
+	for i, name := range m.Compile.Metrics {
+		if !slices.Contains(metrics, name) || slices.Index(m.Compile.Metrics, name) != i {
+			fail("bad metric")
+		}
+	}
+	switch out := m.Output(); {
+	case strings.HasSuffix(m.Compile.Loss, "categorical_crossentropy") && (out.Activation != "softmax" || out.Units < 2):
+		fail("categorical cross-entropy without a softmax output")
+	case m.Compile.Loss == "binary_crossentropy" && (out.Activation != "sigmoid" || out.Units != 1):
+		fail("binary cross-entropy without one sigmoid output")
 	}
 	fit := m.Fit
 	if fit.Epochs < 1 || fit.Epochs > maxEpochs || fit.BatchSize < 1 || fit.BatchSize > maxBatchSize ||
@@ -114,6 +138,21 @@ func checkModel(t *testing.T, m *Model) {
 	d := m.Data
 	if !slices.Contains(sources, d.Source) || d.Source == "idx" && d.Dir == "" {
 		fail("bad data source")
+	}
+	if d.Source == "csv" {
+		labels := max(len(d.Label), 1)
+		if checkText(d.Train) != "" || (d.Test == "") == (d.TestSplit == 0) || d.Test != "" && checkText(d.Test) != "" ||
+			d.TestSplit < 0 || d.TestSplit >= 1 || d.Delimiter == '"' || d.Delimiter == '\n' || d.Delimiter == 0 ||
+			len(d.Features) > 0 && len(d.Features) != m.Input.Size() ||
+			m.Compile.Classifies() && labels != 1 || !m.Compile.Classifies() && labels != m.Output().Units ||
+			d.NormalizeLabel && (m.Compile.Classifies() || m.Output().Activation != "linear") {
+			fail("bad csv data")
+		}
+		for _, c := range append(slices.Clone(d.Label), d.Features...) {
+			if c.Name == "" && (c.Index < 0 || c.Index > maxColumn) || c.Name != "" && (!d.Header || checkText(c.Name) != "") {
+				fail("bad csv column")
+			}
+		}
 	}
 	if d.Source == "mnist" && (m.Input.Size() != mnistFeatures || m.Output().Units != mnistClasses ||
 		fit.BatchSize > trainSamples(mnistTrainSize, fit.ValidationSplit)) {
