@@ -1,29 +1,39 @@
 // Command nngen compiles a neural network written as a YAML spec into a Go package specialised to
-// it, and trains and evaluates it.
+// it, and trains, evaluates and predicts with it.
 //
 // Usage:
 //
 //	nngen gen SPEC [-o DIR] [-pkg NAME] [-import PATH]
 //	nngen train SPEC [--epochs N] [--seed S] [--weights FILE] [--history FILE] [--data DIR]
 //	nngen eval SPEC --weights FILE [--data DIR]
+//	nngen predict SPEC --weights FILE [INPUT...]
 //	nngen version
 //	nngen help
 //
 // gen writes the package (model.go, predict.go, train.go, optimizer.go, weights.go, a test file
-// and cmd/train/main.go) into DIR, by default a folder named after the spec's name. train
-// generates the package into a temporary module, builds its trainer with the go command, trains
-// on the spec's data, prints the test loss and accuracy and writes the weights (default
-// NAME.weights). eval does the same without training, from a weights file.
+// and cmd/train/main.go) into DIR, by default a folder named after the spec's name, and says when
+// the enclosing module does not require nngen yet. train generates the package, builds its trainer
+// with the go command against the very nngen this binary was built from (inside the spec's module
+// when that module requires it, else in a temporary module), trains on the spec's data, writes the
+// weights (default NAME.weights) and ends with the test loss and metrics. eval does the same
+// without training, from a weights file. predict prints one CSV line per row of the INPUT CSV files
+// (standard input when none is given) or per PNG or JPEG image: the class name and its probability,
+// or the predicted values.
+//
+// Install it as a tool of your module and run it from go:generate:
+//
+//	go get -tool github.com/nngen/nngen/cmd/nngen
+//	//go:generate go tool nngen gen model.yaml -o internal/model
 //
 // For example, from a checkout of nngen:
 //
 //	go run ./cmd/nngen train examples/mnist.yaml
 //
-// trains the Keras MNIST tutorial's network for 10 epochs, prints
+// trains the Keras MNIST tutorial's network for 10 epochs, writes mnist.weights and prints
 //
 //	test loss: 0.0975 - test accuracy: 0.9729
 //
-// (seed 42, AVX-512 kernels) and writes mnist.weights.
+// (seed 42, AVX-512 kernels).
 package main
 
 import (
@@ -31,7 +41,6 @@ import (
 	"io"
 	"os"
 )
-
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -91,16 +100,21 @@ Usage:
   nngen gen SPEC [-o DIR] [-pkg NAME] [-import PATH]
         write the generated package for SPEC into DIR (default: ./NAME)
   nngen train SPEC [--epochs N] [--seed S] [--weights FILE] [--history FILE] [--data DIR]
-        generate, build and run the trainer: train on the spec's data, print the
-        test loss and accuracy, write the weights (default NAME.weights)
+        generate, build and run the trainer: train on the spec's data, write the
+        weights (default NAME.weights), print the test loss and metrics
   nngen eval SPEC --weights FILE [--data DIR]
         evaluate saved weights on the spec's test set
+  nngen predict SPEC --weights FILE [INPUT...]
+        print the predictions of saved weights, one CSV line per row of the INPUT
+        CSV files (standard input when none is given) or per PNG or JPEG image
   nngen version
-        print nngen's version
+        print nngen's version, which trainers are built against
   nngen help
         print this help
 
-Example:
+Examples:
   go run ./cmd/nngen train examples/mnist.yaml
+  go run ./cmd/nngen train examples/iris/iris.yaml
+  go run ./cmd/nngen predict examples/iris/iris.yaml --weights iris.weights examples/iris/data/iris.csv
 `)
 }
