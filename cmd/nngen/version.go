@@ -7,7 +7,6 @@ import (
 	// The packages that generated code imports, so that `go get -tool` of nngen records in the
 	// user's go.sum every module a generated package needs (cpuid, x/sys), and a go:generate'd
 	// package builds without a further go get.
-	_ "github.com/nngen/nngen/asm"
 	_ "github.com/nngen/nngen/runtime/cli"
 	_ "github.com/nngen/nngen/runtime/initializer"
 	_ "github.com/nngen/nngen/runtime/parallel"
