@@ -22,9 +22,13 @@ func edit(n int, text string) string { return edits(map[int]string{n: text}) }
 
 // edits is base with the lines numbered in m replaced by their text; an empty text removes the
 // line.
-func edits(m map[int]string) string {
+func edits(m map[int]string) string { return editLines(base, m) }
+
+// editLines is lines with the lines numbered in m (from 1) replaced by their text, which may hold
+// several lines; an empty text removes the line.
+func editLines(lines []string, m map[int]string) string {
 	var out []string
-	for i, l := range base {
+	for i, l := range lines {
 		if t, ok := m[i+1]; ok {
 			if t == "" {
 				continue

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -21,19 +20,7 @@ var csvBase = []string{
 }
 
 // csvEdit is csvBase with the lines numbered in m replaced by their text; "" removes a line.
-func csvEdit(m map[int]string) string {
-	var out []string
-	for i, l := range csvBase {
-		if t, ok := m[i+1]; ok {
-			if t == "" {
-				continue
-			}
-			l = t
-		}
-		out = append(out, l)
-	}
-	return strings.Join(out, "\n") + "\n"
-}
+func csvEdit(m map[int]string) string { return editLines(csvBase, m) }
 
 // TestParseCSVBad checks the exact messages for the mistakes a csv spec, the preprocessing layers
 // and the new losses can hold.
