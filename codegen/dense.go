@@ -9,7 +9,8 @@ import (
 )
 
 // Dense is a dense layer: out = act(in·Kernel + Bias), Kernel In×Out row-major as Keras stores
-// it.
+// it. Its activation is fused into it where the derivative can be written from the output (relu,
+// sigmoid, tanh, softmax); newPlan gives any other activation a layer of its own.
 type Dense struct {
 	LayerInfo
 	UseBias bool
@@ -19,15 +20,16 @@ type Dense struct {
 	Tensor  string // tensor name prefix in weights files: dense<i>
 }
 
-// newDense plans layer i (from 0) of width units after a layer of width in named inConst.
-func newDense(i int, l spec.Layer, in int, inConst string) *Dense {
+// newDense plans the i-th dense layer (from 0), layer index (from 1) of the network, of width
+// units after a layer of width in named inConst, with the fused activation act.
+func newDense(i, index int, l spec.Layer, act string, in int, inConst string) *Dense {
 	d := &Dense{
 		LayerInfo: LayerInfo{
-			Index: i + 1, In: in, Out: l.Units, InConst: inConst,
-			UnitsConst: fmt.Sprintf("Dense%dUnits", i+1),
-			Activation: l.Activation,
-			Act:        fmt.Sprintf("act%d", i+1),
-			Delta:      fmt.Sprintf("delta%d", i+1),
+			Index: index, Kind: "dense", In: in, Out: l.Units, InConst: inConst,
+			OutConst:   fmt.Sprintf("Dense%dUnits", i+1),
+			Activation: act,
+			Act:        fmt.Sprintf("act%d", index),
+			Delta:      fmt.Sprintf("delta%d", index),
 		},
 		UseBias: l.UseBias, Init: l.KernelInitializer,
 		Kernel: fmt.Sprintf("Dense%dKernel", i+1),
@@ -46,21 +48,29 @@ func (d *Dense) Info() *LayerInfo { return &d.LayerInfo }
 func (d *Dense) Params() []Param {
 	ps := []Param{{
 		Field: d.Kernel, Tensor: d.Tensor + "/kernel",
-		Shape: []string{d.InConst, d.UnitsConst}, Dims: []int{d.In, d.Out},
-		Init: initializerFunc[d.Init], FanIn: d.InConst, FanOut: d.UnitsConst,
+		Shape: []string{d.InConst, d.OutConst}, Dims: []int{d.In, d.Out},
+		Init: initializerFunc[d.Init], FanIn: d.InConst, FanOut: d.OutConst,
 		ShareRow: d.InConst,
 	}}
 	if d.UseBias {
-		ps = append(ps, Param{Field: d.Bias, Tensor: d.Tensor + "/bias", Shape: []string{d.UnitsConst}, Dims: []int{d.Out}})
+		ps = append(ps, Param{Field: d.Bias, Tensor: d.Tensor + "/bias", Shape: []string{d.OutConst}, Dims: []int{d.Out}})
 	}
 	return ps
 }
 
+// Buffers is empty: a dense layer needs only its output and its gradient.
+func (d *Dense) Buffers() []Buffer { return nil }
+
 // Forward emits out = act(in·Kernel + Bias) for rows rows. ReLU with a bias is fused into the
 // matrix product's output; the other activations run as a pass over out.
-func (d *Dense) Forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code {
+func (d *Dense) Forward(c Pass) []jen.Code {
+	return d.forward(c.Out, c.In, c.Rows, c.Model)
+}
+
+// forward is Forward on its operands.
+func (d *Dense) forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code {
 	kernel := model().Dot(d.Kernel).Index(jen.Empty(), jen.Empty())
-	dims := []jen.Code{rows, jen.Id(d.UnitsConst), jen.Id(d.InConst)}
+	dims := []jen.Code{rows, jen.Id(d.OutConst), jen.Id(d.InConst)}
 	var code []jen.Code
 	switch {
 	case d.UseBias && d.Activation == "relu":
@@ -83,7 +93,7 @@ func (d *Dense) ForwardPart(out, in jen.Code, withBias bool) []jen.Code {
 	}
 	return []jen.Code{jen.Qual(asmPath, "MatMulPart").Call(out, in,
 		jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), bias,
-		jen.Id("n"), jen.Id(d.UnitsConst), jen.Id(d.InConst), jen.Id("lo"), jen.Id("hi"))}
+		jen.Id("n"), jen.Id(d.OutConst), jen.Id(d.InConst), jen.Id("lo"), jen.Id("hi"))}
 }
 
 // Activate emits out = act(out), the activation as a pass over rows of pre-activations; linear
@@ -97,7 +107,7 @@ func (d *Dense) Activate(out, rows jen.Code) []jen.Code {
 	case "tanh":
 		return []jen.Code{jen.Qual(asmPath, "Tanh").Call(out)}
 	case "softmax":
-		return []jen.Code{jen.Qual(asmPath, "Softmax").Call(out, rows, jen.Id(d.UnitsConst))}
+		return []jen.Code{jen.Qual(asmPath, "Softmax").Call(out, rows, jen.Id(d.OutConst))}
 	}
 	return nil
 }
@@ -113,31 +123,43 @@ func (d *Dense) ActivationBackward(delta, act, rows jen.Code) []jen.Code {
 	case "tanh":
 		return []jen.Code{jen.Qual(asmPath, "TanhBackward").Call(delta, act)}
 	case "softmax":
-		return []jen.Code{jen.Qual(asmPath, "SoftmaxBackward").Call(delta, act, rows, jen.Id(d.UnitsConst))}
+		return []jen.Code{jen.Qual(asmPath, "SoftmaxBackward").Call(delta, act, rows, jen.Id(d.OutConst))}
 	}
 	return nil
 }
 
-// DeltaBackward emits prevDelta = (delta·Kernelᵀ) ⊙ prev's activation derivative.
-func (d *Dense) DeltaBackward(delta, rows jen.Code, prev Layer, prevDelta, prevAct jen.Code) []jen.Code {
-	code := []jen.Code{jen.Qual(asmPath, "MatMulTransB").Call(prevDelta, delta,
-		jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), rows, jen.Id(d.InConst), jen.Id(d.UnitsConst))}
-	return append(code, prev.ActivationBackward(prevDelta, prevAct, rows)...)
+// Backward emits delta ⊙= act'(out), unless the loss's gradient is already with respect to the
+// pre-activations, then din = delta·Kernelᵀ when din is wanted.
+func (d *Dense) Backward(c Pass) []jen.Code {
+	var code []jen.Code
+	if !c.Fused {
+		code = d.ActivationBackward(c.DOut, c.Out, c.Rows)
+	}
+	if c.DIn != nil {
+		code = append(code, jen.Qual(asmPath, "MatMulTransB").Call(c.DIn, c.DOut,
+			c.Model().Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), c.Rows, jen.Id(d.InConst), jen.Id(d.OutConst)))
+	}
+	return code
 }
 
-// WeightGradient emits rows lo to hi of the kernel gradient inᵀ·delta, and, in part 0, the bias
+// Gradients emits rows lo to hi of the kernel gradient inᵀ·delta, and, in part 0, the bias
 // gradient (the column sums of delta).
-func (d *Dense) WeightGradient(in, delta jen.Code) []jen.Code {
+func (d *Dense) Gradients(c Pass) []jen.Code {
+	return d.weightGradient(c.In, c.DOut)
+}
+
+// weightGradient is Gradients on its operands.
+func (d *Dense) weightGradient(in, delta jen.Code) []jen.Code {
 	grad := func(field string) *jen.Statement { return jen.Id("t").Dot("grad").Dot(field) }
 	code := []jen.Code{
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(d.InConst), jen.Id("part"), jen.Id("parts")),
 		jen.Qual(asmPath, "MatMulTransARows").Call(
-			grad(d.Kernel).Index(jen.Id("lo").Op("*").Id(d.UnitsConst), jen.Id("hi").Op("*").Id(d.UnitsConst)),
-			in, delta, jen.Id(d.InConst), jen.Id(d.UnitsConst), jen.Id("n"), jen.Id("lo"), jen.Id("hi")),
+			grad(d.Kernel).Index(jen.Id("lo").Op("*").Id(d.OutConst), jen.Id("hi").Op("*").Id(d.OutConst)),
+			in, delta, jen.Id(d.InConst), jen.Id(d.OutConst), jen.Id("n"), jen.Id("lo"), jen.Id("hi")),
 	}
 	if d.UseBias {
 		code = append(code, jen.If(jen.Id("part").Op("==").Lit(0)).Block(
-			jen.Qual(asmPath, "ColSum").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()), delta, jen.Id("n"), jen.Id(d.UnitsConst))))
+			jen.Qual(asmPath, "ColSum").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()), delta, jen.Id("n"), jen.Id(d.OutConst))))
 	}
 	return code
 }

@@ -16,7 +16,8 @@ func emitAdapt(p *Plan, f *jen.File) {
 				jen.Len(jen.Id("mean")), jen.Len(jen.Id("variance")), jen.Id(size))))
 	}
 	stats := []jen.Code{jen.List(jen.Id("mean"), jen.Id("variance")).Index().Float64()}
-	for i, l := range p.Pre {
+	stage := p.Stage()
+	for i, l := range stage {
 		if _, ok := l.(*Normalization); !ok {
 			continue
 		}
@@ -28,10 +29,11 @@ func emitAdapt(p *Plan, f *jen.File) {
 		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("AdaptInputs").Params(stats...).BlockFunc(func(g *jen.Group) {
 			g.Add(lengthCheck("AdaptInputs", "InputSize"))
 			g.List(jen.Id("mean"), jen.Id("variance")).Op("=").List(jen.Qual("slices", "Clone").Call(jen.Id("mean")), jen.Qual("slices", "Clone").Call(jen.Id("variance")))
-			for _, before := range p.Pre[:i+1] {
-				g.Comment(before.Describe())
-				for _, c := range before.Adapt() {
-					g.Add(c)
+			for _, before := range stage[:i+1] {
+				if a, ok := before.(Adapter); ok {
+					for _, c := range a.Adapt() {
+						g.Add(c)
+					}
 				}
 			}
 		})

@@ -70,7 +70,7 @@ func emitMain(p *Plan) (*jen.File, error) {
 	if p.Classifies {
 		job[jen.Id("Classes")] = pkg("ClassCount")
 	}
-	for _, l := range p.Pre {
+	for _, l := range p.Layers {
 		if _, ok := l.(*Normalization); ok {
 			job[jen.Id("AdaptInputs")] = jen.Id("m").Dot("AdaptInputs")
 		}

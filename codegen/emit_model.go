@@ -23,14 +23,21 @@ func emitModel(p *Plan) (*jen.File, error) {
 	}
 	for _, l := range p.Layers {
 		d := l.Info()
+		if d.OutConst == d.InConst {
+			continue // the layer keeps its input's width
+		}
+		what := d.Kind
+		if d.Activation != "" {
+			what += ", " + d.Activation
+		}
 		sizes = append(sizes,
-			jen.Commentf("%s is the width of dense layer %d (%s).", d.UnitsConst, d.Index, d.Activation),
-			jen.Id(d.UnitsConst).Op("=").Lit(d.Out))
+			jen.Commentf("%s is the width of layer %d (%s).", d.OutConst, d.Index, what),
+			jen.Id(d.OutConst).Op("=").Lit(d.Out))
 	}
 	fixed := len(trainable(p)) < len(params(p))
 	sizes = append(sizes,
 		jen.Comment("OutputSize is the number of outputs of the network, the last layer's width."),
-		jen.Id("OutputSize").Op("=").Id(p.Output().Info().UnitsConst),
+		jen.Id("OutputSize").Op("=").Id(p.Output().Info().OutConst),
 		jen.Comment("BatchSize is the largest number of samples a Trainer takes at once."),
 		jen.Id("BatchSize").Op("=").Lit(p.BatchSize),
 		jen.Comment("ParamCount is the number of trainable parameters."),
@@ -135,9 +142,6 @@ var initializerFunc = map[string]string{
 // files: the preprocessing layers', the dense layers', then the labels' statistics.
 func params(p *Plan) []Param {
 	var ps []Param
-	for _, l := range p.Pre {
-		ps = append(ps, l.Params()...)
-	}
 	for _, l := range p.Layers {
 		ps = append(ps, l.Params()...)
 	}

@@ -15,29 +15,30 @@ func emitPredict(p *Plan) (*jen.File, error) {
 		Params(jen.Id("x").Op("*").Index(jen.Id("InputSize")).Float32()).
 		Params(jen.Id("y").Index(jen.Id("OutputSize")).Float32()).
 		BlockFunc(func(g *jen.Group) {
-			model := func() *jen.Statement { return jen.Id("m") }
+			c := Pass{Rows: jen.Lit(1), Lo: jen.Lit(0), Training: jen.False(), Model: func() *jen.Statement { return jen.Id("m") }}
 			in := jen.Id("x").Index(jen.Empty(), jen.Empty())
-			if len(p.Pre) > 0 {
+			if len(p.Stage()) > 0 {
 				g.Var().Id("in").Index(jen.Id("InputSize")).Float32()
-				emitPreprocessing(p, g, jen.Id("in").Index(jen.Empty(), jen.Empty()), in, jen.Lit(1), model)
+				emitStage(p, g, c, jen.Id("in").Index(jen.Empty(), jen.Empty()), in)
 				in = jen.Id("in").Index(jen.Empty(), jen.Empty())
 			}
-			for i, l := range p.Layers {
+			body := p.Body()
+			for i, l := range body {
 				d := l.Info()
 				out := jen.Id("y").Index(jen.Empty(), jen.Empty())
-				if i < len(p.Layers)-1 {
-					name := d.Act
-					g.Var().Id(name).Index(jen.Id(d.UnitsConst)).Float32()
-					out = jen.Id(name).Index(jen.Empty(), jen.Empty())
+				if i < len(body)-1 {
+					g.Var().Id(d.Act).Index(jen.Id(d.OutConst)).Float32()
+					out = jen.Id(d.Act).Index(jen.Empty(), jen.Empty())
 				}
-				for _, c := range l.Forward(out, in, jen.Lit(1), model) {
-					g.Add(c)
+				c.In, c.Out = in, out
+				for _, code := range l.Forward(c) {
+					g.Add(code)
 				}
 				in = out
 			}
 			if l := p.Labels; l != nil {
 				g.Comment("In the labels' own units.")
-				g.Add(l.Restore(jen.Id("y").Index(jen.Empty(), jen.Empty()), jen.Id("y").Index(jen.Empty(), jen.Empty()), jen.Lit(1), model))
+				g.Add(l.Restore(jen.Id("y").Index(jen.Empty(), jen.Empty()), jen.Id("y").Index(jen.Empty(), jen.Empty()), jen.Lit(1), c.Model))
 			}
 			g.Return()
 		})
@@ -46,6 +47,19 @@ func emitPredict(p *Plan) (*jen.File, error) {
 	}
 	emitBatchPredict(p, f)
 	return f, nil
+}
+
+// emitStage adds the input stage's code to g (see Plan.Stage): rows of src into out, the first
+// layer reading src and the others working in place, with c's rows and flags.
+func emitStage(p *Plan, g *jen.Group, c Pass, out, src jen.Code) {
+	in := src
+	for _, l := range p.Stage() {
+		c.In, c.Out = in, out
+		for _, code := range l.Forward(c) {
+			g.Add(code)
+		}
+		in = out
+	}
 }
 
 // predictChunk is how many samples a BatchPredictor runs through the kernels at once: enough rows
@@ -66,12 +80,13 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 	f.Comment("after NewBatchPredictor. It is not safe for concurrent use: give each goroutine its own.")
 	f.Type().Id("BatchPredictor").StructFunc(func(g *jen.Group) {
 		g.Id("model").Op("*").Id("Model")
-		if len(p.Pre) > 0 {
-			g.Id("input").Index(jen.Id("PredictChunk").Op("*").Id("InputSize")).Float32().Comment("one chunk of inputs after the preprocessing layers")
+		if len(p.Stage()) > 0 {
+			g.Id("input").Index(jen.Id("PredictChunk").Op("*").Id("InputSize")).Float32().Comment("one chunk of inputs after the input stage")
 		}
-		for _, l := range p.Layers[:len(p.Layers)-1] {
+		body := p.Body()
+		for _, l := range body[:len(body)-1] {
 			d := l.Info()
-			g.Id(d.Act).Index(jen.Id("PredictChunk").Op("*").Id(d.UnitsConst)).Float32().
+			g.Id(d.Act).Index(jen.Id("PredictChunk").Op("*").Id(d.OutConst)).Float32().
 				Commentf("layer %d's outputs for one chunk", d.Index)
 		}
 	})
@@ -93,27 +108,29 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 		)
 		g.For(jen.Id("i").Op(":=").Lit(0), jen.Id("i").Op("<").Id("n"), jen.Id("i").Op("+=").Id("PredictChunk")).BlockFunc(func(g *jen.Group) {
 			g.Id("rows").Op(":=").Min(jen.Id("PredictChunk"), jen.Id("n").Op("-").Id("i"))
-			model := func() *jen.Statement { return jen.Id("b").Dot("model") }
+			c := Pass{Rows: jen.Id("rows"), Lo: jen.Lit(0), Training: jen.False(), Model: func() *jen.Statement { return jen.Id("b").Dot("model") }}
 			in := jen.Id("x").Index(jen.Id("i").Op("*").Id("InputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("InputSize"))
-			if len(p.Pre) > 0 {
+			if len(p.Stage()) > 0 {
 				g.Id("in").Op(":=").Id("b").Dot("input").Index(jen.Empty(), jen.Id("rows").Op("*").Id("InputSize"))
-				emitPreprocessing(p, g, jen.Id("in"), in, jen.Id("rows"), model)
+				emitStage(p, g, c, jen.Id("in"), in)
 				in = jen.Id("in")
 			}
 			var out *jen.Statement
-			for k, l := range p.Layers {
+			body := p.Body()
+			for k, l := range body {
 				d := l.Info()
 				out = jen.Id("y").Index(jen.Id("i").Op("*").Id("OutputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("OutputSize"))
-				if k < len(p.Layers)-1 {
-					out = jen.Id("b").Dot(d.Act).Index(jen.Empty(), jen.Id("rows").Op("*").Id(d.UnitsConst))
+				if k < len(body)-1 {
+					out = jen.Id("b").Dot(d.Act).Index(jen.Empty(), jen.Id("rows").Op("*").Id(d.OutConst))
 				}
-				for _, c := range l.Forward(out, in, jen.Id("rows"), model) {
-					g.Add(c)
+				c.In, c.Out = in, out
+				for _, code := range l.Forward(c) {
+					g.Add(code)
 				}
 				in = out
 			}
 			if l := p.Labels; l != nil {
-				g.Add(l.Restore(out, out, jen.Id("rows"), model))
+				g.Add(l.Restore(out, out, jen.Id("rows"), c.Model))
 			}
 		})
 	})

@@ -86,18 +86,21 @@ func emitTrain(p *Plan) (*jen.File, error) {
 		g.Id("grad").Id("Model").Comment("gradients of the mean loss of the last Gradients call")
 		g.Id("opt").Id("optimizerState")
 		g.Id("n").Int().Comment("rows in the last forward pass")
-		for _, l := range p.Layers {
+		for _, l := range p.Body() {
 			d := l.Info()
-			g.Id(d.Act).Index(jen.Id("BatchSize").Op("*").Id(d.UnitsConst)).Float32().
+			g.Id(d.Act).Index(jen.Id("BatchSize").Op("*").Id(d.OutConst)).Float32().
 				Commentf("layer %d's outputs", d.Index)
 		}
-		for _, l := range p.Layers {
+		for _, l := range p.Body() {
 			d := l.Info()
-			g.Id(d.Delta).Index(jen.Id("BatchSize").Op("*").Id(d.UnitsConst)).Float32().
-				Commentf("the loss gradient with respect to layer %d's pre-activations", d.Index)
+			g.Id(d.Delta).Index(jen.Id("BatchSize").Op("*").Id(d.OutConst)).Float32().
+				Commentf("the loss gradient with respect to layer %d's outputs (see its Backward)", d.Index)
 		}
-		if len(p.Pre) > 0 {
-			g.Id("input").Index(jen.Id("BatchSize").Op("*").Id("InputSize")).Float32().Comment("the batch's inputs after the preprocessing layers")
+		for _, b := range buffers(p) {
+			g.Id(b.Field).Index(jen.Id("BatchSize").Op("*").Id(b.Width)).Id(b.Type).Comment(b.Comment)
+		}
+		if len(p.Stage()) > 0 {
+			g.Id("input").Index(jen.Id("BatchSize").Op("*").Id("InputSize")).Float32().Comment("the batch's inputs after the input stage")
 		}
 		if p.Labels != nil {
 			g.Id("target").Index(jen.Id("BatchSize").Op("*").Id("OutputSize")).Float32().Comment("the batch's labels, standardised")
@@ -109,7 +112,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 			g.Id("pair").Op("*").Qual(parallelPath, "Pair")
 			g.Id("job").Id("job")
 			g.Id("choose").Qual(parallelPath, "Chooser").Comment("one core or two, for TrainBatch")
-			g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Layers[0].Info().UnitsConst)).Float32().Comment("part 1's share of layer 1's pre-activations")
+			g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Body()[0].Info().OutConst)).Float32().Comment("part 1's share of the first trained layer's pre-activations")
 			g.Id("firstPart").Func().Params(jen.Int()).Comment("method values, made once so that a step allocates nothing")
 			g.Id("deltasPart").Func().Params(jen.Int())
 			g.Id("gradientsPart").Func().Params(jen.Int())
@@ -122,9 +125,16 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	copies := 1 + optimizerCopies(p.Optimizer)
 	extra := jen.Null()
 	if par {
-		extra = jen.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id(p.Layers[0].Info().UnitsConst)
+		extra = jen.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id(p.Body()[0].Info().OutConst)
 	}
-	if len(p.Pre) > 0 {
+	for _, b := range buffers(p) {
+		size := 4
+		if b.Type == "uint8" {
+			size = 1
+		}
+		extra.Op("+").Lit(size).Op("*").Id("BatchSize").Op("*").Id(b.Width)
+	}
+	if len(p.Stage()) > 0 {
 		extra.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id("InputSize")
 	}
 	if p.Labels != nil {
@@ -136,7 +146,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	f.Line()
 
 	emitNewTrainer(p, f, par)
-	emitPreprocess(p, f)
+	emitStageStep(p, f)
 	emitForwardRows(p, f, par)
 	emitDeltasRows(p, f, out, par)
 	emitWeightGradients(p, f)
@@ -242,8 +252,10 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 // Trainer it takes shared: layer 1's pre-activations were already computed in two shares of its
 // inputs (firstLayerShare), and only need adding and activating.
 func emitForwardRows(p *Plan, f *jen.File, par bool) {
-	model := func() *jen.Statement { return jen.Id("t").Dot("model") }
 	params := []jen.Code{jen.Id("x").Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi")).Int()}
+	if p.modal() {
+		params = append(params, jen.Id("training").Bool())
+	}
 	f.Comment("forwardRows runs rows lo to hi of x through every layer into the same rows of the activation")
 	if par {
 		params = append(params, jen.Id("shared").Bool())
@@ -255,17 +267,24 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("forwardRows").Params(params...).BlockFunc(func(g *jen.Group) {
 		g.Id("rows").Op(":=").Id("hi").Op("-").Id("lo")
 		in := rowRange(jen.Id("x"), "InputSize")
-		for i, l := range p.Layers {
+		c := trainerPass(p)
+		c.Lo = jen.Id("lo")
+		if p.modal() {
+			c.Training = jen.Id("training")
+		}
+		for i, l := range p.Body() {
 			d := l.Info()
-			o := rowRange(jen.Id("t").Dot(d.Act), d.UnitsConst)
+			o := rowRange(jen.Id("t").Dot(d.Act), d.OutConst)
+			c.In, c.Out = in, o
 			if i == 0 && par {
+				sharer := l.(InputSharer)
 				g.If(jen.Id("shared")).Block(
-					append([]jen.Code{jen.Qual(asmPath, "Add").Call(o, rowRange(jen.Id("t").Dot("zpart"), d.UnitsConst))},
-						l.Activate(o, jen.Id("rows"))...)...,
-				).Else().Block(l.Forward(o, in, jen.Id("rows"), model)...)
+					append([]jen.Code{jen.Qual(asmPath, "Add").Call(o, rowRange(jen.Id("t").Dot("zpart"), d.OutConst))},
+						sharer.Activate(o, jen.Id("rows"))...)...,
+				).Else().Block(l.Forward(c)...)
 			} else {
-				for _, c := range l.Forward(o, in, jen.Id("rows"), model) {
-					g.Add(c)
+				for _, code := range l.Forward(c) {
+					g.Add(code)
 				}
 			}
 			in = o
@@ -275,8 +294,8 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 	if !par {
 		return
 	}
-	first := p.Layers[0]
-	d := first.Info()
+	first := p.Body()[0].(InputSharer)
+	d := p.Body()[0].Info()
 	f.Comment("firstLayerShare computes part's share (of parts) of layer 1's pre-activations for n rows: the")
 	f.Comment("product of the inputs and of the kernel rows that the same part updates (see share), part 0's")
 	f.Comment("with the bias into the activation buffer, the other into zpart. Each core so reads only the")
@@ -285,9 +304,9 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).Block(
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id("InputSize"), jen.Id("part"), jen.Id("parts")),
 		jen.If(jen.Id("part").Op("==").Lit(0)).Block(
-			append(first.ForwardPart(firstRows(jen.Id("t").Dot(d.Act), d.UnitsConst), firstRows(jen.Id("x"), "InputSize"), true), jen.Return())...,
+			append(first.ForwardPart(firstRows(jen.Id("t").Dot(d.Act), d.OutConst), firstRows(jen.Id("x"), "InputSize"), true), jen.Return())...,
 		),
-		jen.Add(first.ForwardPart(firstRows(jen.Id("t").Dot("zpart"), d.UnitsConst), firstRows(jen.Id("x"), "InputSize"), false)...),
+		jen.Add(first.ForwardPart(firstRows(jen.Id("t").Dot("zpart"), d.OutConst), firstRows(jen.Id("x"), "InputSize"), false)...),
 	)
 	f.Line()
 }
@@ -329,18 +348,25 @@ func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 			jen.Comment("The loss kernel averaged over these rows; the gradient is of the mean over all n."),
 			jen.Qual(asmPath, "Scale").Call(jen.Id("delta"), jen.Float32().Call(rows).Op("/").Float32().Call(jen.Id("n"))),
 		)
-		if !p.Classifies { // the cross-entropies' gradients are fused with the softmax or sigmoid
-			for _, c := range out.ActivationBackward(jen.Id("delta"), jen.Id("output"), rows) {
-				g.Add(c)
+		body := p.Body()
+		for i := len(body) - 1; i >= 0; i-- {
+			l := body[i]
+			d := l.Info()
+			c := trainerPass(p)
+			c.Rows, c.Lo, c.Training = rows, jen.Id("lo"), jen.True()
+			c.Out, c.DOut = rowRange(jen.Id("t").Dot(d.Act), d.OutConst), rowRange(jen.Id("t").Dot(d.Delta), d.OutConst)
+			c.In = rowRange(jen.Id("x"), "InputSize")
+			if i > 0 {
+				prev := body[i-1].Info()
+				c.In, c.DIn = rowRange(jen.Id("t").Dot(prev.Act), prev.OutConst), rowRange(jen.Id("t").Dot(prev.Delta), prev.OutConst)
 			}
-		}
-		for i := len(p.Layers) - 1; i > 0; i-- {
-			l, prevLayer := p.Layers[i], p.Layers[i-1]
-			d, prev := l.Info(), prevLayer.Info()
-			g.Commentf("layer %d to layer %d", d.Index, prev.Index)
-			for _, c := range l.DeltaBackward(rowRange(jen.Id("t").Dot(d.Delta), d.UnitsConst), rows, prevLayer,
-				rowRange(jen.Id("t").Dot(prev.Delta), prev.UnitsConst), rowRange(jen.Id("t").Dot(prev.Act), prev.UnitsConst)) {
-				g.Add(c)
+			// The cross-entropies' gradients are fused with the softmax or sigmoid.
+			c.Fused = i == len(body)-1 && p.Classifies
+			if code := l.Backward(c); len(code) > 0 {
+				g.Commentf("layer %d backward", d.Index)
+				for _, code := range code {
+					g.Add(code)
+				}
 			}
 		}
 		g.Return()
@@ -356,18 +382,18 @@ func emitWeightGradients(p *Plan, f *jen.File) {
 	f.Comment("Each share is a contiguous run of each gradient array, which the same part then updates.")
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("weightGradients").
 		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
-		for i, l := range p.Layers {
+		body := p.Body()
+		for i, l := range body {
 			d := l.Info()
-			in := firstRows(jen.Id("x"), "InputSize")
+			c := trainerPass(p)
+			c.In, c.DOut = firstRows(jen.Id("x"), "InputSize"), firstRows(jen.Id("t").Dot(d.Delta), d.OutConst)
 			if i > 0 {
-				prev := p.Layers[i-1].Info()
-				in = firstRows(jen.Id("t").Dot(prev.Act), prev.UnitsConst)
+				prev := body[i-1].Info()
+				c.In = firstRows(jen.Id("t").Dot(prev.Act), prev.OutConst)
 			}
-			g.BlockFunc(func(g *jen.Group) {
-				for _, c := range l.WeightGradient(in, firstRows(jen.Id("t").Dot(d.Delta), d.UnitsConst)) {
-					g.Add(c)
-				}
-			})
+			if code := l.Gradients(c); len(code) > 0 {
+				g.Block(code...)
+			}
 		}
 	})
 	f.Line()
@@ -408,8 +434,8 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	start := func(g *jen.Group, method string) {
 		g.Id("checkBatch").Call(jen.Lit(method), jen.Id("x"), jen.Id("y"), jen.Id("n"))
 		g.Id("t").Dot("n").Op("=").Id("n")
-		if len(p.Pre) > 0 {
-			g.Id("x").Op("=").Id("t").Dot("preprocess").Call(jen.Id("x"), jen.Id("n"))
+		if len(p.Stage()) > 0 {
+			g.Id("x").Op("=").Id("t").Dot("stage").Call(jen.Id("x"), jen.Id("n"))
 		}
 	}
 
@@ -548,39 +574,53 @@ func emitParts(f *jen.File) {
 // Model-sized arrays (gradients and optimiser state) and a batch of activations and deltas.
 func trainerBytesExpr(p *Plan, copies int) jen.Code {
 	s := jen.Lit(copies).Op("*").Id("ModelBytes")
-	for _, l := range p.Layers {
+	for _, l := range p.Body() {
 		d := l.Info()
-		s.Op("+").Lit(2 * 4).Op("*").Id("BatchSize").Op("*").Id(d.UnitsConst)
+		s.Op("+").Lit(2 * 4).Op("*").Id("BatchSize").Op("*").Id(d.OutConst)
 	}
 	return s
 }
 
-// emitPreprocess writes preprocess, which runs a batch through the preprocessing layers into the
-// Trainer's input buffer, when the network has any.
-func emitPreprocess(p *Plan, f *jen.File) {
-	if len(p.Pre) == 0 {
+// emitStageStep writes stage, which runs a batch through the input stage (see Plan.Stage) into
+// the Trainer's input buffer, when the network has one.
+func emitStageStep(p *Plan, f *jen.File) {
+	if len(p.Stage()) == 0 {
 		return
 	}
-	model := func() *jen.Statement { return jen.Id("t").Dot("model") }
-	f.Comment("preprocess runs the first n rows of x through the preprocessing layers and returns them, in")
-	f.Comment("the Trainer's input buffer.")
-	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("preprocess").Params(jen.Id("x").Index().Float32(), jen.Id("n").Int()).Index().Float32().BlockFunc(func(g *jen.Group) {
+	f.Comment("stage runs the first n rows of x through the layers before the first trained one and returns")
+	f.Comment("them, in the Trainer's input buffer.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("stage").Params(jen.Id("x").Index().Float32(), jen.Id("n").Int()).Index().Float32().BlockFunc(func(g *jen.Group) {
 		g.Id("in").Op(":=").Id("t").Dot("input").Index(jen.Empty(), jen.Id("n").Op("*").Id("InputSize"))
-		emitPreprocessing(p, g, jen.Id("in"), firstRows(jen.Id("x"), "InputSize"), jen.Id("n"), model)
+		c := trainerPass(p)
+		c.Rows = jen.Id("n")
+		emitStage(p, g, c, jen.Id("in"), firstRows(jen.Id("x"), "InputSize"))
 		g.Return(jen.Id("in"))
 	})
 	f.Line()
 }
 
-// emitPreprocessing adds the preprocessing layers' code to g: rows of src into out, the first
-// layer reading src and the others working in place.
-func emitPreprocessing(p *Plan, g *jen.Group, out, src, rows jen.Code, model func() *jen.Statement) {
-	in := src
-	for _, l := range p.Pre {
-		g.Comment(l.Describe())
-		for _, c := range l.Forward(out, in, rows, model) {
-			g.Add(c)
-		}
-		in = out
+// trainerPass is a Pass over the Trainer's buffers, its rows and flags still to set.
+func trainerPass(p *Plan) Pass {
+	return Pass{Rows: jen.Id("rows"), Lo: jen.Lit(0), Training: jen.False(),
+		Model: func() *jen.Statement { return jen.Id("t").Dot("model") }, Trainer: func() *jen.Statement { return jen.Id("t") }}
+}
+
+// buffers lists every layer's Trainer buffers.
+func buffers(p *Plan) []Buffer {
+	var bs []Buffer
+	for _, l := range p.Layers {
+		bs = append(bs, l.Buffers()...)
 	}
+	return bs
+}
+
+// modal reports whether a layer of the plan computes differently in training (a dropout): its
+// passes then take a training flag.
+func (p *Plan) modal() bool {
+	for _, l := range p.Layers {
+		if m, ok := l.(interface{ Modal() bool }); ok && m.Modal() {
+			return true
+		}
+	}
+	return false
 }

@@ -2,46 +2,84 @@ package codegen
 
 import "github.com/dave/jennifer/jen"
 
-// Layer is one layer of a plan: its sizes, its parameter arrays, its buffers, and the code of its
-// passes, which the emitters place into Predict, the BatchPredictor and the Trainer. Dense is the
-// only kind today; a new kind (Conv2D, MaxPooling2D, Dropout, ...) is a new type that implements
-// Layer and one new case in newPlan, while the emitters stay as they are.
+// Layer is one layer of a plan: its widths, its parameter arrays, its buffers, and the code of its
+// passes, which the emitters place into Predict, the BatchPredictor and the Trainer. Each kind is
+// one type in one file (dense.go, activation.go, dropout.go, rescaling.go, normalization.go, ...)
+// and one case in newPlan; the emitters know no kind. How a step is shared between two cores is
+// decided for the whole plan in parallel.go.
 //
-// The code methods return statements; their operands come in as expressions, so that the same
-// layer code serves one row on the stack (Predict) and rows lo to hi of the Trainer's buffers.
+// The code methods return statements; their operands come in a Pass, as expressions, so that the
+// same layer code serves one row on the stack (Predict) and rows lo to hi of the Trainer's buffers.
+// Rows are row-major: a row of a layer's input holds its In values, a row of its output Out.
 type Layer interface {
 	// Info is what every kind of layer has: its position, widths and the names of its constants
 	// and buffers.
 	Info() *LayerInfo
-	// Params lists the layer's parameter arrays in the order of weights files.
+	// Params lists the layer's parameter arrays, trained and fixed, in the order of weights files.
 	Params() []Param
-	// Forward emits out = layer(in) for rows rows, with the parameters of the Model that model
-	// returns a fresh expression for.
-	Forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code
-	// ForwardPart emits the share of out's pre-activations that inputs lo to hi contribute, with
-	// the bias when withBias: what one core computes when two share the layer (see emitSteps).
-	ForwardPart(out, in jen.Code, withBias bool) []jen.Code
-	// Activate emits out = act(out): the activation alone, after pre-activations summed from shares.
-	Activate(out, rows jen.Code) []jen.Code
-	// ActivationBackward emits delta ⊙= act'(act), from the gradient with respect to the layer's
-	// output to the gradient with respect to its pre-activations.
-	ActivationBackward(delta, act, rows jen.Code) []jen.Code
-	// DeltaBackward emits prev's delta from this layer's delta, row by row.
-	DeltaBackward(delta, rows jen.Code, prev Layer, prevDelta, prevAct jen.Code) []jen.Code
-	// WeightGradient emits part's share (of parts) of the layer's gradients from its input and its
-	// delta over n rows, into the Trainer's grad.
-	WeightGradient(in, delta jen.Code) []jen.Code
+	// Buffers lists the arrays the layer keeps in the Trainer besides its output and gradient,
+	// such as a dropout mask, each BatchSize rows.
+	Buffers() []Buffer
+	// Forward emits c.Out = layer(c.In) for c.Rows rows.
+	Forward(c Pass) []jen.Code
+	// Backward emits, for c.Rows rows, the gradient with respect to the layer's input into c.DIn
+	// (when it is not nil) from the gradient with respect to its output in c.DOut, which it may
+	// change in place: a layer with parameters leaves there what Gradients needs (a dense layer, the
+	// gradient with respect to its pre-activations).
+	Backward(c Pass) []jen.Code
+	// Gradients emits part's share (of parts) of the gradients of the layer's parameters, into the
+	// Trainer's grad, from its input c.In and what Backward left in c.DOut, over all n rows.
+	Gradients(c Pass) []jen.Code
+}
+
+// Pass holds the operands of a layer's code: expressions for rows of its buffers.
+type Pass struct {
+	In, Out   jen.Code // rows of the layer's input and output
+	DIn, DOut jen.Code // the loss gradient with respect to them; DIn nil when nothing before needs it
+	Rows      jen.Code // the number of rows
+	Lo        jen.Code // the index of the first row in the batch (what a dropout mask is drawn for)
+	Training  jen.Code // a bool expression: true in a training step, false when evaluating or predicting
+	Fused     bool     // Backward of the output layer: DOut is already the gradient with respect to its pre-activations (a cross-entropy fused with its softmax or sigmoid)
+	Model     func() *jen.Statement
+	Trainer   func() *jen.Statement // the Trainer, for its buffers; nil in Predict
 }
 
 // LayerInfo is what every kind of layer has in a plan.
 type LayerInfo struct {
 	Index      int    // 1-based position in the network
+	Kind       string // the spec's layer type
 	In, Out    int    // input and output widths
-	InConst    string // the constant naming In: InputSize or the previous layer's UnitsConst
-	UnitsConst string // the constant naming Out, such as Dense1Units
-	Activation string // linear, relu, sigmoid, tanh or softmax
-	Act        string // Trainer field holding this layer's activations, BatchSize×Out
-	Delta      string // Trainer field holding the loss gradient w.r.t. this layer's pre-activations
+	InConst    string // the constant naming In: InputSize or the previous layer's OutConst
+	OutConst   string // the constant naming Out: the layer's own (Dense1Units) or InConst for a layer that keeps its width
+	Activation string // a dense layer's activation, fused into it; "" for other kinds
+	Act        string // Trainer field holding this layer's outputs, BatchSize rows
+	Delta      string // Trainer field holding the loss gradient with respect to them (see Backward)
+}
+
+// Buffer is an array a layer keeps in the Trainer: rows of width Width constant, of Go type Type.
+type Buffer struct {
+	Field   string // the Trainer's field
+	Width   string // the constant of a row's width; the array has BatchSize rows
+	Type    string // float32 or uint8
+	Comment string
+}
+
+// InputSharer is a layer whose forward pass can be computed in shares of its inputs and summed (a
+// dense layer): when it is the first trained layer, two cores each compute the share of the
+// inputs whose kernel rows they also update (see parallel.go).
+type InputSharer interface {
+	// ForwardPart emits the share of out's pre-activations that inputs lo to hi contribute, over
+	// n rows, with the bias when withBias.
+	ForwardPart(out, in jen.Code, withBias bool) []jen.Code
+	// Activate emits out = act(out) for rows rows: the activation alone, after the shares are summed.
+	Activate(out, rows jen.Code) []jen.Code
+}
+
+// Adapter is a layer of the input stage that adapting to the features' statistics concerns (see
+// emit_adapt.go): Adapt emits what it sets from float64 slices named mean and variance, InputSize
+// long, as the layer's input sees them, and changes them to what the next layer sees.
+type Adapter interface {
+	Adapt() []jen.Code
 }
 
 // Param is one parameter array of a layer, as the Model, the initialiser, weights files and the
@@ -62,21 +100,13 @@ type Param struct {
 // initOnes is the Param.Init of an array that starts as ones (a variance before adapting).
 const initOnes = "ones"
 
-// Preprocess is a layer before the first dense layer: it transforms each input row and is not
-// trained (rescaling, normalization). A new preprocessing kind is a new type that implements it
-// and one new case in newPlan.
-type Preprocess interface {
-	// Describe is the layer in a comment, such as "rescaling x·0.0039 + 0".
-	Describe() string
-	// Params lists the layer's fixed arrays (adapted statistics) in the order of weights files.
-	Params() []Param
-	// Forward emits out = layer(in) for rows rows of InputSize values; out may be in.
-	Forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code
-	// Adapt emits what adapting to the features' mean and variance (float64 slices named mean and
-	// variance, InputSize long, as this layer's input sees them) sets, then changes mean and
-	// variance to what the next layer sees.
-	Adapt() []jen.Code
-}
-
 // Output is the last layer.
 func (p *Plan) Output() Layer { return p.Layers[len(p.Layers)-1] }
+
+// Stage is the input stage: the layers before the first layer with trained parameters. Nothing
+// before them needs a gradient, so a step runs them once over the whole batch (into the Trainer's
+// input buffer) before the rows are shared out, and never backward.
+func (p *Plan) Stage() []Layer { return p.Layers[:p.First] }
+
+// Body is the layers from the first with trained parameters on: they run forward and backward.
+func (p *Plan) Body() []Layer { return p.Layers[p.First:] }

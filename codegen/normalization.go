@@ -8,35 +8,45 @@ import (
 // max(sqrt(variance), 1e-7) per feature, with mean and variance adapted to the training rows
 // before training (they start as 0 and 1, as Keras' do before adapt) and stored with the weights.
 type Normalization struct {
+	LayerInfo
 	Mean, Variance string // the Model's fields
 	Tensor         string // the tensor name prefix in weights files: normalization
-	Size           int    // the features normalized: InputSize
 }
 
-// newNormalization plans the normalization layer.
-func newNormalization(inputSize int) *Normalization {
-	return &Normalization{Mean: "NormalizationMean", Variance: "NormalizationVariance", Tensor: "normalization", Size: inputSize}
+// newNormalization plans layer index (from 1), of width in named inConst.
+func newNormalization(index, in int, inConst string) *Normalization {
+	return &Normalization{LayerInfo: sameWidth(index, "normalization", in, inConst),
+		Mean: "NormalizationMean", Variance: "NormalizationVariance", Tensor: "normalization"}
 }
 
-// Describe is the layer in a comment.
-func (n *Normalization) Describe() string {
-	return "normalization (x − mean) / max(sqrt(variance), 1e-7)"
-}
+// Info returns the layer's common description.
+func (n *Normalization) Info() *LayerInfo { return &n.LayerInfo }
 
-// Params lists the mean and the variance, InputSize each, not trained.
+// Params lists the mean and the variance, one per feature, not trained.
 func (n *Normalization) Params() []Param {
 	stat := func(field, name, init string) Param {
-		return Param{Field: field, Tensor: n.Tensor + "/" + name, Shape: []string{"InputSize"}, Dims: []int{n.Size}, Init: init, Fixed: true}
+		return Param{Field: field, Tensor: n.Tensor + "/" + name, Shape: []string{n.InConst}, Dims: []int{n.In}, Init: init, Fixed: true}
 	}
 	return []Param{stat(n.Mean, "mean", ""), stat(n.Variance, "variance", initOnes)}
 }
 
-// Forward emits asm.Normalize over rows of InputSize values.
-func (n *Normalization) Forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code {
-	return []jen.Code{jen.Qual(asmPath, "Normalize").Call(out, in,
-		model().Dot(n.Mean).Index(jen.Empty(), jen.Empty()), model().Dot(n.Variance).Index(jen.Empty(), jen.Empty()),
-		rows, jen.Id("InputSize"))}
+// Buffers is empty.
+func (n *Normalization) Buffers() []Buffer { return nil }
+
+// Forward emits asm.Normalize over the rows; Out may be In.
+func (n *Normalization) Forward(c Pass) []jen.Code {
+	return []jen.Code{jen.Comment("normalization (x − mean) / max(sqrt(variance), 1e-7)"),
+		jen.Qual(asmPath, "Normalize").Call(c.Out, c.In,
+			c.Model().Dot(n.Mean).Index(jen.Empty(), jen.Empty()), c.Model().Dot(n.Variance).Index(jen.Empty(), jen.Empty()),
+			c.Rows, jen.Id(n.InConst))}
 }
+
+// Backward is empty: newPlan puts a normalization before every trained layer, where no gradient
+// is wanted.
+func (n *Normalization) Backward(c Pass) []jen.Code { return nil }
+
+// Gradients is empty: nothing is trained.
+func (n *Normalization) Gradients(c Pass) []jen.Code { return nil }
 
 // Adapt sets the mean and variance, and leaves the next layer features of mean 0 and variance 1.
 func (n *Normalization) Adapt() []jen.Code {

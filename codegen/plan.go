@@ -20,8 +20,8 @@ type Plan struct {
 	InputSize   int
 	InputShape  []int // the spec's input shape, whose product is InputSize
 	BatchSize   int
-	Pre         []Preprocess        // the preprocessing layers, in order, before Layers
-	Layers      []Layer             // the dense layers in order; the last is the output layer
+	Layers      []Layer             // every layer in order; the last is the output layer, a dense one
+	First       int                 // the index in Layers of the first layer with trained parameters (see Stage)
 	Loss        string              // one of knownLosses
 	Metrics     []string            // accuracy, mae, mse: computed by the runtime from Trainer.Output
 	Classifies  bool                // the loss is a cross-entropy: the outputs are class probabilities
@@ -73,32 +73,37 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 		Data:       m.Data,
 	}
 	in, inConst := p.InputSize, "InputSize"
+	dense := 0
 	for i, l := range m.Layers {
+		index := len(p.Layers) + 1
+		var layer Layer
 		switch l.Type {
 		case "dense":
 			if !knownActivations[l.Activation] || initializerFunc[l.KernelInitializer] == "" || l.Units < 1 {
 				return nil, fmt.Errorf("codegen: layer %d (%d units, activation %q, initializer %q) was not validated", i+1, l.Units, l.Activation, l.KernelInitializer)
 			}
-			layer := newDense(len(p.Layers), l, in, inConst)
-			p.Layers = append(p.Layers, layer)
-			in, inConst = layer.Info().Out, layer.Info().UnitsConst
-			continue
+			layer = newDense(dense, index, l, l.Activation, in, inConst)
+			dense++
 		case "rescaling", "normalization":
-			if len(p.Layers) > 0 {
+			if dense > 0 {
 				return nil, fmt.Errorf("codegen: layer %d (%s) comes after a dense layer; the spec was not validated", i+1, l.Type)
 			}
-		}
-		switch l.Type {
-		case "rescaling":
-			p.Pre = append(p.Pre, &Rescaling{Scale: float32(l.Scale), Offset: float32(l.Offset)})
-		case "normalization":
-			p.Pre = append(p.Pre, newNormalization(p.InputSize))
+			if l.Type == "rescaling" {
+				layer = newRescaling(index, l.Scale, l.Offset, in, inConst)
+			} else {
+				layer = newNormalization(index, in, inConst)
+			}
 		default:
 			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense, rescaling and normalization layers can be generated", i+1, l.Type)
 		}
+		p.Layers = append(p.Layers, layer)
+		in, inConst = layer.Info().Out, layer.Info().OutConst
 	}
-	if len(p.Layers) == 0 {
-		return nil, fmt.Errorf("codegen: the spec has no dense layer")
+	if dense == 0 || p.Output().Info().Kind != "dense" {
+		return nil, fmt.Errorf("codegen: the spec's last layer is not dense; the spec was not validated")
+	}
+	for p.First < len(p.Layers) && !trains(p.Layers[p.First]) {
+		p.First++
 	}
 	p.Classifies = m.Compile.Classifies()
 	if p.Classifies {
@@ -121,6 +126,16 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 	}
 	p.Fingerprint = fingerprint(p)
 	return p, nil
+}
+
+// trains reports whether a layer has trained parameters.
+func trains(l Layer) bool {
+	for _, prm := range l.Params() {
+		if !prm.Fixed {
+			return true
+		}
+	}
+	return false
 }
 
 // knownActivations and knownLosses are what the emitters can write.

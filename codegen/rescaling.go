@@ -7,23 +7,48 @@ import (
 )
 
 // Rescaling is Keras' Rescaling layer: out = in·Scale + Offset, the product rounded to float32
-// before the sum, as Keras computes it.
+// before the sum, as Keras computes it. It keeps its input's width and has no parameters.
 type Rescaling struct {
+	LayerInfo
 	Scale, Offset float32
 }
 
-// Describe is the layer in a comment.
-func (r *Rescaling) Describe() string {
-	return "rescaling x·" + ftoa32(r.Scale) + " + " + ftoa32(r.Offset)
+// newRescaling plans layer index (from 1), of width in named inConst.
+func newRescaling(index int, scale, offset float64, in int, inConst string) *Rescaling {
+	return &Rescaling{LayerInfo: sameWidth(index, "rescaling", in, inConst), Scale: float32(scale), Offset: float32(offset)}
 }
+
+// sameWidth is the description of layer index (from 1) of a kind that keeps its input's width.
+func sameWidth(index int, kind string, in int, inConst string) LayerInfo {
+	return LayerInfo{Index: index, Kind: kind, In: in, Out: in, InConst: inConst, OutConst: inConst,
+		Act: "act" + strconv.Itoa(index), Delta: "delta" + strconv.Itoa(index)}
+}
+
+// Info returns the layer's common description.
+func (r *Rescaling) Info() *LayerInfo { return &r.LayerInfo }
 
 // Params is empty: the scale and offset are constants of the code.
 func (r *Rescaling) Params() []Param { return nil }
 
-// Forward emits asm.Rescale over rows of InputSize values.
-func (r *Rescaling) Forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code {
-	return []jen.Code{jen.Qual(asmPath, "Rescale").Call(out, in, float32Lit(r.Scale), float32Lit(r.Offset))}
+// Buffers is empty.
+func (r *Rescaling) Buffers() []Buffer { return nil }
+
+// Forward emits asm.Rescale over the rows; Out may be In.
+func (r *Rescaling) Forward(c Pass) []jen.Code {
+	return []jen.Code{jen.Comment("rescaling x·" + ftoa32(r.Scale) + " + " + ftoa32(r.Offset)),
+		jen.Qual(asmPath, "Rescale").Call(c.Out, c.In, float32Lit(r.Scale), float32Lit(r.Offset))}
 }
+
+// Backward emits din = dout·Scale.
+func (r *Rescaling) Backward(c Pass) []jen.Code {
+	if c.DIn == nil {
+		return nil
+	}
+	return []jen.Code{jen.Qual(asmPath, "Rescale").Call(c.DIn, c.DOut, float32Lit(r.Scale), float32Lit(0))}
+}
+
+// Gradients is empty: nothing is trained.
+func (r *Rescaling) Gradients(c Pass) []jen.Code { return nil }
 
 // Adapt maps the statistics through the rescaling: mean·Scale + Offset, variance·Scale².
 func (r *Rescaling) Adapt() []jen.Code {

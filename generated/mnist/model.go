@@ -18,9 +18,9 @@ import (
 const (
 	// InputSize is the number of input features of one sample.
 	InputSize = 784
-	// Dense1Units is the width of dense layer 1 (relu).
+	// Dense1Units is the width of layer 1 (dense, relu).
 	Dense1Units = 64
-	// Dense2Units is the width of dense layer 2 (softmax).
+	// Dense2Units is the width of layer 2 (dense, softmax).
 	Dense2Units = 10
 	// OutputSize is the number of outputs of the network, the last layer's width.
 	OutputSize = Dense2Units

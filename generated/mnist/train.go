@@ -36,14 +36,14 @@ type Trainer struct {
 	n      int                              // rows in the last forward pass
 	act1   [BatchSize * Dense1Units]float32 // layer 1's outputs
 	act2   [BatchSize * Dense2Units]float32 // layer 2's outputs
-	delta1 [BatchSize * Dense1Units]float32 // the loss gradient with respect to layer 1's pre-activations
-	delta2 [BatchSize * Dense2Units]float32 // the loss gradient with respect to layer 2's pre-activations
+	delta1 [BatchSize * Dense1Units]float32 // the loss gradient with respect to layer 1's outputs (see its Backward)
+	delta2 [BatchSize * Dense2Units]float32 // the loss gradient with respect to layer 2's outputs (see its Backward)
 
 	// Two-core steps; pair is nil when the Trainer runs on one core.
 	pair               *parallel.Pair
 	job                job
 	choose             parallel.Chooser                 // one core or two, for TrainBatch
-	zpart              [BatchSize * Dense1Units]float32 // part 1's share of layer 1's pre-activations
+	zpart              [BatchSize * Dense1Units]float32 // part 1's share of the first trained layer's pre-activations
 	firstPart          func(int)                        // method values, made once so that a step allocates nothing
 	deltasPart         func(int)
 	gradientsPart      func(int)
@@ -146,8 +146,9 @@ func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int, shared bool) (loss f
 		// The loss kernel averaged over these rows; the gradient is of the mean over all n.
 		asm.Scale(delta, float32(rows)/float32(n))
 	}
-	// layer 2 to layer 1
+	// layer 2 backward
 	asm.MatMulTransB(t.delta1[lo*Dense1Units:hi*Dense1Units], t.delta2[lo*Dense2Units:hi*Dense2Units], t.model.Dense2Kernel[:], rows, Dense1Units, Dense2Units)
+	// layer 1 backward
 	asm.ReLUBackward(t.delta1[lo*Dense1Units:hi*Dense1Units], t.act1[lo*Dense1Units:hi*Dense1Units])
 	return
 }
