@@ -2,10 +2,13 @@ package codegen_test
 
 // The harness: one Go program, written by TestParity, that imports every generated package of
 // the run, drives each through the API of codegen's package doc (Tensors, NewTrainer, EvalBatch,
-// Predict, Gradients, Output, GradTensors, Apply, TrainBatch) on inputs read from a JSON file,
-// and writes what it observed as JSON. Floats cross the boundary as their float32 bit patterns, so
-// nothing is lost to decimal and NaN survives. A panic in one package is recorded with the phase
-// it happened in, and the harness goes on with the next package.
+// Predict, BatchPredictor, Gradients, Output, GradTensors, Apply, TrainBatch; AdaptInputs and
+// AdaptLabels for the fixed statistics; PredictClass, Classes and SetClasses for a classifier) on
+// inputs read from a JSON file, and writes what it observed as JSON. The steps return only the
+// loss; the harness counts the correct rows from Output(), with asm.Correct, as the runtime does.
+// Floats cross the boundary as their float32 bit patterns, so nothing is lost to decimal and NaN
+// survives. A panic in one package is recorded with the phase it happened in, and the harness
+// goes on with the next package.
 
 import (
 	"bytes"
@@ -23,8 +26,15 @@ type harnessInput struct {
 
 type harnessCaseIn struct {
 	Name   string          `json:"name"`
-	Params [][]uint32      `json:"params"` // initial parameters, in Tensors order
+	Params [][]uint32      `json:"params"` // initial parameters, in Tensors order, the fixed statistics too
 	Steps  []harnessStepIn `json:"steps"`
+	// AdaptInputs and AdaptLabels are called on a fresh Model with these statistics, when the
+	// package has them; a classifier is given these class names.
+	AdaptMean     []float64 `json:"adapt_mean"`
+	AdaptVariance []float64 `json:"adapt_variance"`
+	LabelMean     []float64 `json:"label_mean"`
+	LabelVariance []float64 `json:"label_variance"`
+	Classes       []string  `json:"classes"`
 }
 
 type harnessStepIn struct {
@@ -48,23 +58,30 @@ type harnessTensor struct {
 }
 
 type harnessCaseOut struct {
-	Name        string           `json:"name"`
-	Consts      map[string]int   `json:"consts"`
-	Tensors     []harnessTensor  `json:"tensors"`
-	GradTensors []harnessTensor  `json:"grad_tensors"` // from the first Gradients
-	Errors      []string         `json:"errors"`       // panics and API misuse; the case stops at the first
-	EvalLoss    uint32           `json:"eval_loss"`    // EvalBatch on step 0's batch, before any step
-	EvalCorrect int              `json:"eval_correct"`
-	Predict     [][]uint32       `json:"predict"` // Predict of every row of step 0's batch, before any step
-	Steps       []harnessStepOut `json:"steps"`
+	Name        string          `json:"name"`
+	Consts      map[string]int  `json:"consts"`
+	Tensors     []harnessTensor `json:"tensors"`
+	GradTensors []harnessTensor `json:"grad_tensors"` // from the first Gradients
+	Errors      []string        `json:"errors"`       // panics and API misuse; the case stops at the first
+	EvalLoss    uint32          `json:"eval_loss"`    // EvalBatch on step 0's batch, before any step
+	EvalOutput  []uint32        `json:"eval_output"`  // Output() after it
+	EvalCorrect int             `json:"eval_correct"` // asm.Correct of that Output()
+	Predict     [][]uint32      `json:"predict"`      // Predict of every row of step 0's batch, before any step
+	Batch       []uint32        `json:"batch"`        // BatchPredictor.Predict of the same rows
+	// PredictClass of the same rows, for a classifier.
+	PredictClass []int            `json:"predict_class"`
+	PredictProb  []uint32         `json:"predict_prob"`
+	Adapted      [][]uint32       `json:"adapted"`       // normalization/mean and variance after AdaptInputs
+	AdaptedLabel [][]uint32       `json:"adapted_label"` // label/mean and variance after AdaptLabels
+	Steps        []harnessStepOut `json:"steps"`
 }
 
 type harnessStepOut struct {
 	Loss    uint32     `json:"loss"`
-	Correct int        `json:"correct"`
-	Output  []uint32   `json:"output"` // Output() after Gradients; empty for TrainBatch
-	Grads   [][]uint32 `json:"grads"`  // GradTensors() data; empty for TrainBatch
-	Params  [][]uint32 `json:"params"` // Tensors() data after Apply (or TrainBatch)
+	Correct int        `json:"correct"` // asm.Correct of Output()
+	Output  []uint32   `json:"output"`  // Output() after Gradients or TrainBatch
+	Grads   [][]uint32 `json:"grads"`   // GradTensors() data; empty for TrainBatch
+	Params  [][]uint32 `json:"params"`  // Tensors() data after Apply (or TrainBatch)
 }
 
 func bitsOf(v []float64) []uint32 {
@@ -85,8 +102,12 @@ func floatsOf(b []uint32) []float64 {
 
 // harnessPackage is one generated package the harness drives.
 type harnessPackage struct {
-	Name   string // package name and the last element of its import path
-	Layers int
+	Name        string // package name and the last element of its import path
+	Layers      int    // dense layers
+	Fixed       bool   // it has fixed statistics: FixedCount
+	Classifies  bool   // ClassCount, PredictClass, Classes, SetClasses
+	AdaptInputs bool   // a normalization layer
+	AdaptLabels bool   // standardised labels
 }
 
 // harnessSource returns the harness main package for the generated packages pkgs, which live at
@@ -120,6 +141,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"slices"
 
 	"github.com/nngen/nngen/asm"
 	"github.com/nngen/nngen/runtime/weights"
@@ -132,9 +154,14 @@ type input struct {
 }
 
 type caseIn struct {
-	Name   string   ` + "`json:\"name\"`" + `
-	Params [][]uint32 ` + "`json:\"params\"`" + `
-	Steps  []stepIn ` + "`json:\"steps\"`" + `
+	Name          string     ` + "`json:\"name\"`" + `
+	Params        [][]uint32 ` + "`json:\"params\"`" + `
+	Steps         []stepIn   ` + "`json:\"steps\"`" + `
+	AdaptMean     []float64  ` + "`json:\"adapt_mean\"`" + `
+	AdaptVariance []float64  ` + "`json:\"adapt_variance\"`" + `
+	LabelMean     []float64  ` + "`json:\"label_mean\"`" + `
+	LabelVariance []float64  ` + "`json:\"label_variance\"`" + `
+	Classes       []string   ` + "`json:\"classes\"`" + `
 }
 
 type stepIn struct {
@@ -162,10 +189,16 @@ type caseOut struct {
 	Tensors     []tensorOut    ` + "`json:\"tensors\"`" + `
 	GradTensors []tensorOut    ` + "`json:\"grad_tensors\"`" + `
 	Errors      []string       ` + "`json:\"errors\"`" + `
-	EvalLoss    uint32         ` + "`json:\"eval_loss\"`" + `
-	EvalCorrect int            ` + "`json:\"eval_correct\"`" + `
-	Predict     [][]uint32     ` + "`json:\"predict\"`" + `
-	Steps       []stepOut      ` + "`json:\"steps\"`" + `
+	EvalLoss     uint32         ` + "`json:\"eval_loss\"`" + `
+	EvalOutput   []uint32       ` + "`json:\"eval_output\"`" + `
+	EvalCorrect  int            ` + "`json:\"eval_correct\"`" + `
+	Predict      [][]uint32     ` + "`json:\"predict\"`" + `
+	Batch        []uint32       ` + "`json:\"batch\"`" + `
+	PredictClass []int          ` + "`json:\"predict_class\"`" + `
+	PredictProb  []uint32       ` + "`json:\"predict_prob\"`" + `
+	Adapted      [][]uint32     ` + "`json:\"adapted\"`" + `
+	AdaptedLabel [][]uint32     ` + "`json:\"adapted_label\"`" + `
+	Steps        []stepOut      ` + "`json:\"steps\"`" + `
 }
 
 type stepOut struct {
@@ -178,21 +211,29 @@ type stepOut struct {
 
 // trainer is the Trainer API of the package doc that the harness uses.
 type trainer interface {
-	Gradients(x, y []float32, n int) (float32, int)
+	Gradients(x, y []float32, n int) float32
 	Output() []float32
 	GradTensors() []weights.Tensor
 	Apply()
-	TrainBatch(x, y []float32, n int) (float32, int)
-	EvalBatch(x, y []float32, n int) (float32, int)
+	TrainBatch(x, y []float32, n int) float32
+	EvalBatch(x, y []float32, n int) float32
 }
 
-// model is one generated package's Model, seen through closures.
+// model is one generated package's Model, seen through closures; those a package lacks are nil.
 type model struct {
-	consts     map[string]int
-	inputSize  int
-	tensors    func() []weights.Tensor
-	newTrainer func() trainer
-	predict    func(x []float32) []float32
+	consts       map[string]int
+	inputSize    int
+	outputSize   int
+	tensors      func() []weights.Tensor
+	newTrainer   func() trainer
+	predict      func(x []float32) []float32
+	batchPredict func(x, y []float32)
+	predictClass func(x []float32) (int, float32)
+	setClasses   func(names []string) error
+	classes      func() []string
+	// adaptInputs and adaptLabels run on a fresh Model and return its Tensors() after.
+	adaptInputs func(mean, variance []float64) []weights.Tensor
+	adaptLabels func(mean, variance []float64) []weights.Tensor
 }
 
 var models = map[string]func() model{
@@ -204,15 +245,32 @@ var models = map[string]func() model{
 				"OutputSize": {{$p}}.OutputSize,
 				"BatchSize":  {{$p}}.BatchSize,
 				"ParamCount": {{$p}}.ParamCount,{{range layers .Layers}}
-				"Dense{{.}}Units": {{$p}}.Dense{{.}}Units,{{end}}
+				"Dense{{.}}Units": {{$p}}.Dense{{.}}Units,{{end}}{{if .Fixed}}
+				"FixedCount": {{$p}}.FixedCount,{{end}}{{if .Classifies}}
+				"ClassCount": {{$p}}.ClassCount,{{end}}
 			},
 			inputSize:  {{$p}}.InputSize,
+			outputSize: {{$p}}.OutputSize,
 			tensors:    m.Tensors,
 			newTrainer: func() trainer { return {{$p}}.NewTrainer(m) },
 			predict: func(x []float32) []float32 {
 				o := m.Predict((*[{{$p}}.InputSize]float32)(x))
 				return o[:]
 			},
+			batchPredict: {{$p}}.NewBatchPredictor(m).Predict,{{if .Classifies}}
+			predictClass: func(x []float32) (int, float32) { return m.PredictClass((*[{{$p}}.InputSize]float32)(x)) },
+			setClasses:   m.SetClasses,
+			classes:      m.Classes,{{end}}{{if .AdaptInputs}}
+			adaptInputs: func(mean, variance []float64) []weights.Tensor {
+				f := new({{$p}}.Model)
+				f.AdaptInputs(mean, variance)
+				return f.Tensors()
+			},{{end}}{{if .AdaptLabels}}
+			adaptLabels: func(mean, variance []float64) []weights.Tensor {
+				f := new({{$p}}.Model)
+				f.AdaptLabels(mean, variance)
+				return f.Tensors()
+			},{{end}}
 		}
 	},
 {{end}}}
@@ -281,27 +339,69 @@ func run(mk func() model, in caseIn) (out caseOut) {
 			}
 		}
 	}
+	if m.adaptInputs != nil {
+		phase = "in AdaptInputs"
+		mean, variance := append([]float64(nil), in.AdaptMean...), append([]float64(nil), in.AdaptVariance...)
+		ts := m.adaptInputs(mean, variance)
+		out.Adapted = [][]uint32{bits(ts[0].Data), bits(ts[1].Data)}
+		if !slices.Equal(mean, in.AdaptMean) || !slices.Equal(variance, in.AdaptVariance) {
+			out.Errors = append(out.Errors, "AdaptInputs changed the slices it was given")
+		}
+	}
+	if m.adaptLabels != nil {
+		phase = "in AdaptLabels"
+		ts := m.adaptLabels(in.LabelMean, in.LabelVariance)
+		out.AdaptedLabel = [][]uint32{bits(ts[len(ts)-2].Data), bits(ts[len(ts)-1].Data)}
+	}
+	if m.setClasses != nil {
+		phase = "in SetClasses"
+		if m.classes() != nil {
+			out.Errors = append(out.Errors, fmt.Sprintf("a new Model has classes %q, want nil", m.classes()))
+		}
+		if err := m.setClasses(in.Classes); err != nil {
+			out.Errors = append(out.Errors, fmt.Sprintf("SetClasses(%q): %v", in.Classes, err))
+		} else if !slices.Equal(m.classes(), in.Classes) {
+			out.Errors = append(out.Errors, fmt.Sprintf("Classes() = %q after SetClasses(%q)", m.classes(), in.Classes))
+		}
+		if err := m.setClasses(in.Classes[1:]); err == nil {
+			out.Errors = append(out.Errors, fmt.Sprintf("SetClasses takes %d names for %d classes", len(in.Classes)-1, len(in.Classes)))
+		}
+	}
 	phase = "in NewTrainer"
 	tr := m.newTrainer()
 	s0 := in.Steps[0]
 	phase = "in EvalBatch"
-	loss, correct := tr.EvalBatch(floats(s0.X), floats(s0.Y), s0.N)
-	out.EvalLoss, out.EvalCorrect = math.Float32bits(loss), correct
+	loss := tr.EvalBatch(floats(s0.X), floats(s0.Y), s0.N)
+	phase = "in Output (after EvalBatch)"
+	out.EvalLoss, out.EvalOutput = math.Float32bits(loss), bits(tr.Output())
+	out.EvalCorrect = asm.Correct(tr.Output(), floats(s0.Y), s0.N, m.outputSize)
+	phase = "in BatchPredictor.Predict"
+	batch := make([]float32, s0.N*m.outputSize)
+	m.batchPredict(floats(s0.X), batch)
+	out.Batch = bits(batch)
 	phase = "in Predict"
 	x0 := floats(s0.X)
 	for r := 0; r < s0.N; r++ {
 		row := append([]float32(nil), x0[r*m.inputSize:(r+1)*m.inputSize]...)
 		out.Predict = append(out.Predict, bits(m.predict(row)))
+		if m.predictClass != nil {
+			phase = "in PredictClass"
+			c, p := m.predictClass(row)
+			out.PredictClass, out.PredictProb = append(out.PredictClass, c), append(out.PredictProb, math.Float32bits(p))
+			phase = "in Predict"
+		}
 	}
 	for si, s := range in.Steps {
 		var so stepOut
 		x, y := floats(s.X), floats(s.Y)
 		if s.Train {
 			phase = fmt.Sprintf("in TrainBatch (step %d)", si+1)
-			loss, correct = tr.TrainBatch(x, y, s.N)
+			loss = tr.TrainBatch(x, y, s.N)
+			phase = fmt.Sprintf("in Output (step %d)", si+1)
+			so.Output = bits(tr.Output())
 		} else {
 			phase = fmt.Sprintf("in Gradients (step %d)", si+1)
-			loss, correct = tr.Gradients(x, y, s.N)
+			loss = tr.Gradients(x, y, s.N)
 			phase = fmt.Sprintf("in Output (step %d)", si+1)
 			so.Output = bits(tr.Output())
 			phase = fmt.Sprintf("in GradTensors (step %d)", si+1)
@@ -313,7 +413,7 @@ func run(mk func() model, in caseIn) (out caseOut) {
 			phase = fmt.Sprintf("in Apply (step %d)", si+1)
 			tr.Apply()
 		}
-		so.Loss, so.Correct = math.Float32bits(loss), correct
+		so.Loss, so.Correct = math.Float32bits(loss), asm.Correct(tr.Output(), y, s.N, m.outputSize)
 		phase = fmt.Sprintf("in Tensors (after step %d)", si+1)
 		so.Params = snapshot(m.tensors())
 		out.Steps = append(out.Steps, so)

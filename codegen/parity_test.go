@@ -1,15 +1,19 @@
 package codegen_test
 
-// Parity of generated code with the float64 reference: ~30 random specs (seeded, so every run
-// checks the same ones) are generated, built together with one harness program, and run once per
-// kernel level the machine supports (NNGEN_CPU); each package's loss, accuracy count, outputs,
-// gradients and parameters after three optimiser steps must agree with the reference within the
-// float32 bounds of reference_bounds_test.go.
+// Parity of generated code with the float64 reference: ~50 random specs (seeded, so every run
+// checks the same ones: 30 dense networks, then the recipes of parity_cases_test.go, which add
+// the preprocessing layers, the binary cross-entropy, the mean absolute error and standardised
+// labels) are generated, built together with one harness program, and run once per kernel level
+// the machine supports (NNGEN_CPU); each package's loss, accuracy count, outputs, gradients and
+// parameters after three optimiser steps must agree with the reference within the float32 bounds
+// of reference_bounds_test.go.
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -26,7 +30,7 @@ import (
 	"github.com/nngen/nngen/spec"
 )
 
-// paritySpecs is how many random specs TestParity checks.
+// paritySpecs is how many random dense specs TestParity checks; parityRecipes adds more.
 const paritySpecs = 30
 
 // paritySeed seeds the specs and their data: fixed, so that every run checks the same ones,
@@ -44,9 +48,14 @@ func paritySeed() uint64 {
 type parityCase struct {
 	Model   *spec.Model
 	Net     refNet
-	Params  [][]float64
+	Params  [][]float64 // in Tensors order, the fixed statistics too
 	Batches []parityBatch
 	Notes   string // what is special about the case, for messages
+	// The raw features' statistics given to AdaptInputs, and the labels' to AdaptLabels.
+	AdaptMean, AdaptVariance []float64
+	LabelMean, LabelVariance []float64
+
+	refs map[uint64][]refStep // the reference, by a hash of the anchors it was computed from
 }
 
 type parityBatch struct {
@@ -89,7 +98,7 @@ func (c *parityCase) reference(anchor func(step int) [][]float64) []refStep {
 		var s refStep
 		s.Fwd = net.forward(p, b.X, b.N)
 		s.FwdE = net.forwardBounds(p, pE, s.Fwd)
-		s.Loss = net.loss(s.Fwd.Output(), b.Y, b.N)
+		s.Loss = net.reportedLoss(p, s.Fwd, b.Y)
 		s.LossE = net.lossBound(s.Fwd, s.FwdE, b.Y)
 		s.CorrectLo, s.CorrectHi = net.correctRange(s.Fwd, s.FwdE, b.Y)
 		back := net.backward(p, s.Fwd, b.Y)
@@ -101,6 +110,32 @@ func (c *parityCase) reference(anchor func(step int) [][]float64) []refStep {
 		steps = append(steps, s)
 	}
 	return steps
+}
+
+// referenceOn is c.reference(c.anchorOn(got)), computed once for each set of anchors: the
+// planted errors of checkPlantedErrors leave them as they are, and the reference of the largest
+// cases takes a while.
+func (c *parityCase) referenceOn(got harnessCaseOut) []refStep {
+	anchor := c.anchorOn(got)
+	h := fnv.New64a()
+	for step := 2; step <= len(c.Batches); step++ {
+		a := anchor(step)
+		fmt.Fprint(h, step, len(a))
+		for _, t := range a {
+			for _, v := range t {
+				binary.Write(h, binary.LittleEndian, v)
+			}
+		}
+	}
+	key := h.Sum64()
+	if ref, ok := c.refs[key]; ok {
+		return ref
+	}
+	if c.refs == nil {
+		c.refs = map[uint64][]refStep{}
+	}
+	c.refs[key] = c.reference(anchor)
+	return c.refs[key]
 }
 
 // anchorOn returns the anchor of reference that takes the parameters got reported, when they
@@ -217,7 +252,7 @@ func parityCases() []*parityCase {
 		c.Notes = strings.Join(notes, "; ")
 		cases = append(cases, c)
 	}
-	return cases
+	return append(cases, recipeCases()...)
 }
 
 // randomBatch draws n rows: inputs uniform in (-1, 1) with feature 0 scaled by 1e-5; targets
@@ -265,7 +300,13 @@ func (c *parityCase) drawUnit(r *rand.Rand, p [][]float64, l, j int) {
 
 // harnessIn is the case as the harness reads it.
 func (c *parityCase) harnessIn() harnessCaseIn {
-	in := harnessCaseIn{Name: c.Model.Name}
+	in := harnessCaseIn{Name: c.Model.Name, AdaptMean: c.AdaptMean, AdaptVariance: c.AdaptVariance,
+		LabelMean: c.LabelMean, LabelVariance: c.LabelVariance}
+	if c.Net.classifies() {
+		for j := 0; j < c.Net.classCount(); j++ {
+			in.Classes = append(in.Classes, fmt.Sprintf("class %d", j))
+		}
+	}
 	for _, t := range c.Params {
 		in.Params = append(in.Params, bitsOf(t))
 	}
@@ -341,29 +382,26 @@ func (r *parityReport) finish() []string {
 // parameters the harness reported.
 func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	rep := &parityReport{counts: map[string]int{}, worst: map[string]float64{}}
-	ref := c.reference(c.anchorOn(got))
+	ref := c.referenceOn(got)
 	net := c.Net
 	for _, e := range got.Errors {
 		rep.addf("%s", e)
 	}
 	// Constants.
-	wantConsts := map[string]int{"InputSize": net.In, "OutputSize": net.OutSize(), "BatchSize": c.Model.Fit.BatchSize}
-	count := 0
-	for _, p := range c.Params {
-		count += len(p)
-	}
-	wantConsts["ParamCount"] = count
-	for l, ly := range net.Layers {
-		wantConsts[fmt.Sprintf("Dense%dUnits", l+1)] = ly.Out
-	}
-	for _, k := range slices.Sorted(maps.Keys(wantConsts)) {
-		if g, ok := got.Consts[k]; got.Consts != nil && (!ok || g != wantConsts[k]) {
-			rep.addf("constant %s = %d, want %d", k, g, wantConsts[k])
+	for _, k := range slices.Sorted(maps.Keys(c.wantConsts())) {
+		want := c.wantConsts()[k]
+		if g, ok := got.Consts[k]; got.Consts != nil && (!ok || g != want) {
+			rep.addf("constant %s = %d, want %d", k, g, want)
 		}
 	}
-	// Names and shapes.
+	// Names and shapes: Tensors() lists every tensor, GradTensors() the trained ones.
 	info := net.tensorInfo()
-	checkNames := func(what string, ts []harnessTensor) {
+	trained := net.trainable()
+	var gradInfo []refTensorInfo
+	for _, ti := range trained {
+		gradInfo = append(gradInfo, info[ti])
+	}
+	checkNames := func(what string, ts []harnessTensor, info []refTensorInfo) {
 		if ts == nil {
 			return // not reached: an error above says why
 		}
@@ -377,8 +415,9 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 			}
 		}
 	}
-	checkNames("Tensors()", got.Tensors)
-	checkNames("GradTensors()", got.GradTensors)
+	checkNames("Tensors()", got.Tensors, info)
+	checkNames("GradTensors()", got.GradTensors, gradInfo)
+	c.compareAdapted(rep, got)
 	if len(got.Steps) < len(c.Batches) {
 		if len(got.Errors) == 0 {
 			rep.addf("the harness reported %d steps, want %d", len(got.Steps), len(c.Batches))
@@ -392,6 +431,7 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	}
 	s0 := ref[0]
 	rep.value("EvalBatch loss", "", float64(math.Float32frombits(got.EvalLoss)), s0.Loss, s0.LossE)
+	rep.vector("EvalBatch Output()", got.EvalOutput, s0.Fwd.Output(), s0.FwdE.Output(), rowCol(k))
 	rep.correct("EvalBatch correct", got.EvalCorrect, s0.CorrectLo, s0.CorrectHi)
 	if len(got.Predict) != c.Batches[0].N {
 		rep.addf("Predict: %d rows, want %d", len(got.Predict), c.Batches[0].N)
@@ -401,6 +441,10 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 				func(j int) string { return fmt.Sprintf("[row %d, unit %d]", row, j) })
 		}
 	}
+	rep.vector("BatchPredictor.Predict", got.Batch, s0.Fwd.Output(), s0.FwdE.Output(), rowCol(k))
+	if net.classifies() {
+		c.comparePredictClass(rep, got, s0)
+	}
 	for si, s := range ref {
 		g := got.Steps[si]
 		step := fmt.Sprintf("step %d ", si+1)
@@ -409,13 +453,13 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 		}
 		rep.value(step+"loss", "", float64(math.Float32frombits(g.Loss)), s.Loss, s.LossE)
 		rep.correct(step+"correct", g.Correct, s.CorrectLo, s.CorrectHi)
+		rep.vector(step+"Output()", g.Output, s.Fwd.Output(), s.FwdE.Output(), rowCol(k))
 		if !c.Batches[si].Train {
-			rep.vector(step+"Output()", g.Output, s.Fwd.Output(), s.FwdE.Output(), rowCol(k))
-			if len(g.Grads) != len(info) {
-				rep.addf("%sGradTensors(): %d tensors, want %d", step, len(g.Grads), len(info))
+			if len(g.Grads) != len(trained) {
+				rep.addf("%sGradTensors(): %d tensors, want %d", step, len(g.Grads), len(trained))
 			} else {
-				for ti, t := range info {
-					rep.vector(step+"gradient "+t.Name, g.Grads[ti], s.Grads[ti], s.GradsE[ti], tensorIndex(t.Shape))
+				for gi, ti := range trained {
+					rep.vector(step+"gradient "+info[ti].Name, g.Grads[gi], s.Grads[ti], s.GradsE[ti], tensorIndex(info[ti].Shape))
 				}
 			}
 		}
@@ -430,6 +474,130 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	return rep
 }
 
+// wantConsts are the constants the generated package must declare, with their values.
+func (c *parityCase) wantConsts() map[string]int {
+	net := c.Net
+	want := map[string]int{"InputSize": net.In, "OutputSize": net.OutSize(), "BatchSize": c.Model.Fit.BatchSize}
+	info := net.tensorInfo()
+	trained, fixed := 0, 0
+	for i, p := range c.Params {
+		if info[i].Fixed {
+			fixed += len(p)
+		} else {
+			trained += len(p)
+		}
+	}
+	want["ParamCount"] = trained
+	if fixed > 0 {
+		want["FixedCount"] = fixed
+	}
+	if net.classifies() {
+		want["ClassCount"] = net.classCount()
+	}
+	for l, ly := range net.Layers {
+		want[fmt.Sprintf("Dense%dUnits", l+1)] = ly.Out
+	}
+	return want
+}
+
+// harnessPackage is how the harness drives c's package.
+func (c *parityCase) harnessPackage() harnessPackage {
+	net := c.Net
+	return harnessPackage{Name: c.Model.Name, Layers: len(net.Layers), Fixed: net.hasNorm() || net.Labels,
+		Classifies: net.classifies(), AdaptInputs: net.hasNorm(), AdaptLabels: net.Labels}
+}
+
+// compareAdapted checks the statistics AdaptInputs and AdaptLabels set. AdaptInputs maps the raw
+// statistics through the rescaling layers before the normalization in float64 (mean·s + o,
+// variance·s²) and rounds the results to float32. The reference computes the same in float64, but
+// perhaps in another order or with a fused multiply-add (Go may fuse x·y + z), so the two float64
+// values may differ: at each layer by |s| times the difference before, plus one rounding of each
+// operation of either (2⁻⁵³ of |mean·s| and of the result; of the variance's result twice). The
+// float32 result then rounds once more: the tolerance is u·(|want| + δ) + δ, δ that difference.
+// AdaptLabels only rounds the statistics to float32: exact.
+func (c *parityCase) compareAdapted(rep *parityReport, got harnessCaseOut) {
+	net := c.Net
+	if net.hasNorm() {
+		m, v := net.adaptInputs(c.AdaptMean, c.AdaptVariance)
+		// δ of mean and variance in units of u = 2⁻²⁴, along the reference's own intermediate
+		// values; 2⁻⁵³ = 2⁻²⁹·u.
+		dm, dv := make([]float64, net.In), make([]float64, net.In)
+		a, b := slices.Clone(c.AdaptMean), slices.Clone(c.AdaptVariance)
+		for _, pre := range net.Pre {
+			if pre.Kind == "normalization" {
+				break
+			}
+			for j := range dm {
+				prod := a[j] * pre.Scale
+				a[j] = prod + pre.Offset
+				dm[j] = dm[j]*math.Abs(pre.Scale) + 0x1p-29*2*(math.Abs(prod)+math.Abs(a[j]))
+				b[j] *= pre.Scale * pre.Scale
+				dv[j] = dv[j]*sq(pre.Scale) + 0x1p-29*2*2*math.Abs(b[j])
+			}
+		}
+		if len(got.Adapted) != 2 {
+			rep.addf("AdaptInputs: %d statistics reported, want 2", len(got.Adapted))
+		} else {
+			mE, vE := make([]eb, net.In), make([]eb, net.In)
+			for j := range mE {
+				mE[j] = eb{S: math.Abs(m[j]) + dm[j]*(1+u32)}
+				vE[j] = eb{S: math.Abs(v[j]) + dv[j]*(1+u32)}
+			}
+			idx := func(i int) string { return fmt.Sprintf("[%d]", i) }
+			rep.vector("AdaptInputs normalization/mean", got.Adapted[0], m, mE, idx)
+			rep.vector("AdaptInputs normalization/variance", got.Adapted[1], v, vE, idx)
+		}
+	}
+	if net.Labels {
+		if len(got.AdaptedLabel) != 2 {
+			rep.addf("AdaptLabels: %d statistics reported, want 2", len(got.AdaptedLabel))
+			return
+		}
+		for i, want := range [][]float64{c.LabelMean, c.LabelVariance} {
+			if g := floatsOf(got.AdaptedLabel[i]); !slices.Equal(g, floatsOf(bitsOf(want))) {
+				rep.addf("AdaptLabels %s: got %v, want %v (the statistics rounded to float32)", []string{"label/mean", "label/variance"}[i], g, floatsOf(bitsOf(want)))
+			}
+		}
+	}
+}
+
+// comparePredictClass checks PredictClass on the rows of step 1's batch: the class must be the
+// reference's, or, for a row within tolerance of a tie (of 0.5 with one output), one of the tied;
+// the probability must be the reference's output for that class (1 − p for class 0 of one sigmoid
+// unit: p's bound and the subtraction's rounding).
+func (c *parityCase) comparePredictClass(rep *parityReport, got harnessCaseOut, s0 refStep) {
+	k := c.Net.OutSize()
+	if len(got.PredictClass) != c.Batches[0].N || len(got.PredictProb) != c.Batches[0].N {
+		rep.addf("PredictClass: %d classes and %d probabilities, want %d", len(got.PredictClass), len(got.PredictProb), c.Batches[0].N)
+		return
+	}
+	for row := range got.PredictClass {
+		o, oE := s0.Fwd.Output()[row*k:(row+1)*k], s0.FwdE.Output()[row*k:(row+1)*k]
+		want, _ := c.Net.predictClass(o)
+		cls := got.PredictClass[row]
+		ok := cls == want
+		var p float64
+		var pE eb
+		if k == 1 {
+			ok = ok || (cls == 0 || cls == 1) && within(o[0], 0.5, oE[0])
+			p, pE = o[0], oE[0]
+			if cls == 0 {
+				p, pE = 1-o[0], eb{math.Hypot(oE[0].R, 1-o[0]), oE[0].S}
+			}
+		} else {
+			ok = ok || cls >= 0 && cls < k && math.Abs(o[cls]-o[want]) <= oE[cls].tol()+oE[want].tol()
+			if ok {
+				p, pE = o[cls], oE[cls]
+			}
+		}
+		if !ok {
+			rep.addf("PredictClass[row %d]: class %d, want %d (outputs %.6g)", row, cls, want, o)
+			continue
+		}
+		rep.value("PredictClass probability", fmt.Sprintf("[row %d]", row), float64(math.Float32frombits(got.PredictProb[row])), p, pE)
+	}
+}
+
 func tensorIndex(shape []int) func(int) string {
 	if len(shape) == 2 {
 		return func(i int) string { return fmt.Sprintf("[%d][%d]", i/shape[1], i%shape[1]) }
@@ -442,6 +610,14 @@ func (c *parityCase) describe() string {
 	m := c.Model
 	var layers []string
 	for _, l := range m.Layers {
+		switch l.Type {
+		case "rescaling":
+			layers = append(layers, fmt.Sprintf("rescaling(×%g %+g)", l.Scale, l.Offset))
+			continue
+		case "normalization":
+			layers = append(layers, "normalization")
+			continue
+		}
 		b := ""
 		if !l.UseBias {
 			b = " no-bias"
@@ -457,8 +633,12 @@ func (c *parityCase) describe() string {
 	for _, b := range c.Batches {
 		ns = append(ns, fmt.Sprint(b.N))
 	}
+	loss := m.Compile.Loss
+	if c.Net.Labels {
+		loss += " on standardised labels"
+	}
 	s := fmt.Sprintf("%s: input %v → %s; %s; %s; batch %d, rows per step %s",
-		m.Name, m.Input.Shape, strings.Join(layers, " → "), m.Compile.Loss, opt, m.Fit.BatchSize, strings.Join(ns, ", "))
+		m.Name, m.Input.Shape, strings.Join(layers, " → "), loss, opt, m.Fit.BatchSize, strings.Join(ns, ", "))
 	if c.Notes != "" {
 		s += " (" + c.Notes + ")"
 	}
@@ -511,7 +691,7 @@ func TestParity(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		pkgs = append(pkgs, harnessPackage{Name: name, Layers: len(c.Model.Layers)})
+		pkgs = append(pkgs, c.harnessPackage())
 		input.Cases = append(input.Cases, c.harnessIn())
 		built = append(built, i)
 	}
@@ -614,7 +794,9 @@ func TestParity(t *testing.T) {
 		check("NNGEN_CPU="+level, out, time.Since(runStart))
 		// The comparison must be able to fail: small errors planted in a real result are caught.
 		if i == 0 {
-			checkPlantedErrors(t, cases[built[0]], out.Cases[0])
+			for _, j := range plantedCases(cases, built) {
+				checkPlantedErrors(t, cases[built[j]], out.Cases[j])
+			}
 		}
 	}
 	runStart := time.Now()
@@ -664,7 +846,7 @@ func readHarnessSources(t *testing.T, goBin, dir, root string) {
 // quantityKind groups the quantities of the reports for the summary: "step 2 gradient
 // dense1/kernel" is a gradient.
 func quantityKind(q string) string {
-	for _, k := range []string{"loss", "Output()", "Predict", "gradient", "updated"} {
+	for _, k := range []string{"loss", "Output()", "PredictClass", "BatchPredictor", "Predict", "gradient", "updated", "Adapt"} {
 		if strings.Contains(q, k) {
 			return k
 		}
@@ -672,44 +854,101 @@ func quantityKind(q string) string {
 	return q
 }
 
+// plantedCases picks the cases, as indexes into built, that checkPlantedErrors plants errors in:
+// the first, and the first of each new kind (normalization, standardised labels, binary
+// cross-entropy).
+func plantedCases(cases []*parityCase, built []int) []int {
+	picked := []int{0}
+	for _, want := range []func(net refNet) bool{
+		func(net refNet) bool { return net.hasNorm() && net.classifies() },
+		func(net refNet) bool { return net.Labels && net.hasNorm() },
+		func(net refNet) bool { return net.isBCE() },
+	} {
+		for j, ci := range built {
+			if want(cases[ci].Net) {
+				picked = append(picked, j)
+				break
+			}
+		}
+	}
+	return picked
+}
+
 // checkPlantedErrors plants small errors in an observed result that agrees with the reference
 // and checks that compareCase reports each one.
 func checkPlantedErrors(t *testing.T, c *parityCase, got harnessCaseOut) {
 	t.Helper()
-	ref := c.reference(c.anchorOn(got))
+	ref := c.referenceOn(got)
 	if len(compareCase(c, got).finish()) > 0 {
 		return // already failing; nothing to learn from planting
 	}
 	clone := func() harnessCaseOut {
-		data, err := json.Marshal(got)
-		if err != nil {
-			t.Fatal(err)
+		g := got
+		g.Consts = maps.Clone(got.Consts)
+		g.Tensors, g.GradTensors = slices.Clone(got.Tensors), slices.Clone(got.GradTensors)
+		g.EvalOutput, g.Batch = slices.Clone(got.EvalOutput), slices.Clone(got.Batch)
+		g.PredictClass, g.PredictProb = slices.Clone(got.PredictClass), slices.Clone(got.PredictProb)
+		deep := func(v [][]uint32) [][]uint32 {
+			c := make([][]uint32, len(v))
+			for i := range v {
+				c[i] = slices.Clone(v[i])
+			}
+			return c
 		}
-		var g harnessCaseOut
-		if err := json.Unmarshal(data, &g); err != nil {
-			t.Fatal(err)
+		g.Predict, g.Adapted, g.AdaptedLabel = deep(got.Predict), deep(got.Adapted), deep(got.AdaptedLabel)
+		g.Steps = slices.Clone(got.Steps)
+		for i, s := range g.Steps {
+			g.Steps[i].Output, g.Steps[i].Grads, g.Steps[i].Params = slices.Clone(s.Output), deep(s.Grads), deep(s.Params)
 		}
 		return g
 	}
 	scale := func(b *uint32, f float64) { *b = math.Float32bits(math.Float32frombits(*b) * float32(f)) }
-	// The largest gradient of the first kernel at step 1, and the largest updated value of the
-	// last tensor at step 3.
+	// The largest gradient of the first trained kernel at step 1, and the largest updated value of
+	// the last trained tensor at step 3.
+	info, trained := c.Net.tensorInfo(), c.Net.trainable()
 	gi := argmaxAbs(floatsOf(got.Steps[0].Grads[0]))
-	last := len(got.Steps[2].Params) - 1
+	last := trained[len(trained)-1]
 	pi := argmaxAbs(floatsOf(got.Steps[2].Params[last]))
-	for _, p := range []struct {
+	o1, o3, oe := argmaxAbs(floatsOf(got.Steps[0].Output)), argmaxAbs(floatsOf(got.Steps[2].Output)), argmaxAbs(floatsOf(got.EvalOutput))
+	type plant struct {
 		what  string
 		plant func(g *harnessCaseOut)
 		want  string
-	}{
+	}
+	plants := []plant{
 		{"a gradient 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[0].Grads[0][gi], 1.001) }, "step 1 gradient"},
 		{"a loss 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[1].Loss, 1.001) }, "step 2 loss"},
-		{"an output 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[0].Output[0], 1.001) }, "step 1 Output()"},
+		{"an output 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[0].Output[o1], 1.001) }, "step 1 Output()"},
+		{"a TrainBatch output 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[2].Output[o3], 1.001) }, "step 3 (TrainBatch) Output()"},
+		{"an EvalBatch output 0.1% off", func(g *harnessCaseOut) { scale(&g.EvalOutput[oe], 1.001) }, "EvalBatch Output()"},
+		{"a BatchPredictor output 0.1% off", func(g *harnessCaseOut) { scale(&g.Batch[oe], 1.001) }, "BatchPredictor.Predict"},
 		{"an updated parameter 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[2].Params[last][pi], 1.001) }, "step 3 (TrainBatch) updated"},
 		{"a NaN", func(g *harnessCaseOut) { g.Steps[1].Grads[0][0] = math.Float32bits(float32(math.NaN())) }, "step 2 gradient"},
 		{"a correct count one too high", func(g *harnessCaseOut) { g.Steps[0].Correct = ref[0].CorrectHi + 1 }, "step 1 correct"},
 		{"a wrong tensor name", func(g *harnessCaseOut) { g.Tensors[0].Name = "kernel" }, "Tensors()[0]"},
-	} {
+	}
+	for ti, in := range info {
+		if in.Fixed {
+			// A statistic the last step changed, by one ulp of its largest value. (A change in an
+			// earlier step would be reported twice: the next step is anchored on it.)
+			j := argmaxAbs(floatsOf(got.Steps[2].Params[ti]))
+			plants = append(plants, plant{"a fixed " + in.Name + " changed by a step", func(g *harnessCaseOut) {
+				g.Steps[2].Params[ti][j]++
+			}, "step 3 (TrainBatch) updated " + in.Name})
+		}
+	}
+	if c.Net.hasNorm() {
+		plants = append(plants, plant{"an adapted mean 0.1% off", func(g *harnessCaseOut) { scale(&g.Adapted[0][0], 1.001) }, "AdaptInputs normalization/mean"})
+	}
+	if c.Net.Labels {
+		plants = append(plants, plant{"an adapted label variance one ulp off", func(g *harnessCaseOut) { g.AdaptedLabel[1][0]++ }, "AdaptLabels label/variance"})
+	}
+	if c.Net.classifies() {
+		plants = append(plants,
+			plant{"a PredictClass probability 0.1% off", func(g *harnessCaseOut) { scale(&g.PredictProb[0], 1.001) }, "PredictClass probability"},
+			plant{"a PredictClass class out of range", func(g *harnessCaseOut) { g.PredictClass[0] = c.Net.classCount() }, "PredictClass[row 0]"})
+	}
+	for _, p := range plants {
 		g := clone()
 		p.plant(&g)
 		problems := compareCase(c, g).finish()
@@ -736,24 +975,34 @@ func argmaxAbs(v []float64) int {
 // multiplies a step's loss and gradients, as an implementation averaging over the wrong count
 // would.
 func simulatedOutput(c *parityCase, net refNet, scale func(b parityBatch) float64) harnessCaseOut {
-	out := harnessCaseOut{Name: c.Model.Name, Consts: map[string]int{}}
-	for _, t := range net.tensorInfo() {
+	out := harnessCaseOut{Name: c.Model.Name, Consts: c.wantConsts()}
+	info := net.tensorInfo()
+	trained := net.trainable()
+	if net.Bugs.StatsTrained {
+		trained = nil
+		for i := range info {
+			trained = append(trained, i)
+		}
+	}
+	for _, t := range info {
 		out.Tensors = append(out.Tensors, harnessTensor{t.Name, t.Shape})
 	}
-	out.GradTensors = out.Tensors
-	out.Consts["InputSize"], out.Consts["OutputSize"], out.Consts["BatchSize"] = net.In, net.OutSize(), c.Model.Fit.BatchSize
-	for l, ly := range net.Layers {
-		out.Consts[fmt.Sprintf("Dense%dUnits", l+1)] = ly.Out
+	for _, ti := range trained {
+		out.GradTensors = append(out.GradTensors, harnessTensor{info[ti].Name, info[ti].Shape})
 	}
-	for _, p := range c.Params {
-		out.Consts["ParamCount"] += len(p)
+	if net.hasNorm() {
+		m, v := net.adaptInputs(c.AdaptMean, c.AdaptVariance)
+		out.Adapted = [][]uint32{bitsOf(m), bitsOf(v)}
+	}
+	if net.Labels {
+		out.AdaptedLabel = [][]uint32{bitsOf(c.LabelMean), bitsOf(c.LabelVariance)}
 	}
 	k := net.OutSize()
 	round := func(v []float64) []float64 { return floatsOf(bitsOf(v)) }
 	p, st := c.Params, newRefOptState(c.Params)
 	for si, b := range c.Batches {
 		f := net.forward(p, b.X, b.N)
-		loss, grads := net.loss(f.Output(), b.Y, b.N), net.backward(p, f, b.Y).Grads
+		loss, grads := net.reportedLoss(p, f, b.Y), net.backward(p, f, b.Y).Grads
 		if scale != nil {
 			loss *= scale(b)
 			for _, g := range grads {
@@ -764,15 +1013,27 @@ func simulatedOutput(c *parityCase, net refNet, scale func(b parityBatch) float6
 		}
 		if si == 0 {
 			out.EvalLoss, out.EvalCorrect = math.Float32bits(float32(loss)), net.correct(f.Output(), b.Y, b.N)
+			out.EvalOutput = bitsOf(f.Output())
+			pf := f
+			if net.Bugs.PredictNoPre {
+				pn := net
+				pn.Bugs.NoPre = true
+				pf = pn.forward(p, b.X, b.N)
+			}
+			out.Batch = bitsOf(pf.Output())
 			for r := 0; r < b.N; r++ {
-				out.Predict = append(out.Predict, bitsOf(f.Output()[r*k:(r+1)*k]))
+				o := pf.Output()[r*k : (r+1)*k]
+				out.Predict = append(out.Predict, bitsOf(o))
+				if net.classifies() {
+					cls, prob := net.predictClass(o)
+					out.PredictClass, out.PredictProb = append(out.PredictClass, cls), append(out.PredictProb, math.Float32bits(float32(prob)))
+				}
 			}
 		}
-		so := harnessStepOut{Loss: math.Float32bits(float32(loss)), Correct: net.correct(f.Output(), b.Y, b.N)}
+		so := harnessStepOut{Loss: math.Float32bits(float32(loss)), Correct: net.correct(f.Output(), b.Y, b.N), Output: bitsOf(f.Output())}
 		if !b.Train {
-			so.Output = bitsOf(f.Output())
-			for _, g := range grads {
-				so.Grads = append(so.Grads, bitsOf(g))
+			for _, ti := range trained {
+				so.Grads = append(so.Grads, bitsOf(grads[ti]))
 			}
 		}
 		p, st = net.step(p, grads, st)
@@ -789,43 +1050,105 @@ func simulatedOutput(c *parityCase, net refNet, scale func(b parityBatch) float6
 // float32 passes for every case, and each planted error is reported.
 func TestParityComparison(t *testing.T) {
 	cases := parityCases()
-	for _, c := range cases {
+	var all []int
+	for i, c := range cases {
+		all = append(all, i)
 		got := simulatedOutput(c, c.Net, nil)
 		if problems := compareCase(c, got).finish(); len(problems) > 0 {
 			t.Errorf("%s: the reference rounded to float32 fails:\n\t%s", c.describe(), strings.Join(problems, "\n\t"))
 		}
 	}
-	checkPlantedErrors(t, cases[0], simulatedOutput(cases[0], cases[0].Net, nil))
+	for _, i := range plantedCases(cases, all) {
+		checkPlantedErrors(t, cases[i], simulatedOutput(cases[i], cases[i].Net, nil))
+	}
 }
 
-// TestParityCasesCover checks that the random specs cover what the parity test promises.
+// TestParityCasesCover checks that the random specs cover what the parity test promises: every
+// item at least once, and each new layer, loss and the label standardisation in several cases.
 func TestParityCasesCover(t *testing.T) {
 	cases := parityCases()
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	for _, c := range cases {
-		m := c.Model
-		seen["loss "+m.Compile.Loss] = true
+		m, net := c.Model, c.Net
+		got := map[string]bool{}
+		got["loss "+m.Compile.Loss] = true
 		o := m.Compile.Optimizer
-		seen[fmt.Sprintf("optimizer %s momentum %v nesterov %v", o.Type, o.Momentum != 0, o.Nesterov)] = true
-		seen[fmt.Sprintf("%d layers", len(m.Layers))] = true
-		for l, ly := range m.Layers {
+		got[fmt.Sprintf("optimizer %s momentum %v nesterov %v", o.Type, o.Momentum != 0, o.Nesterov)] = true
+		got[fmt.Sprintf("%d layers", len(net.Layers))] = true
+		for l, ly := range net.Layers {
 			pos := "hidden"
-			if l == len(m.Layers)-1 {
+			if l == len(net.Layers)-1 {
 				pos = "output"
 			}
-			seen[pos+" "+ly.Activation] = true
-			if pos == "hidden" && ly.Units == 1 {
-				seen["hidden width 1"] = true
+			got[pos+" "+ly.Act] = true
+			if pos == "hidden" && ly.Out == 1 {
+				got["hidden width 1"] = true
 			}
-			seen[fmt.Sprintf("bias %v", ly.UseBias)] = true
+			got[fmt.Sprintf("bias %v", ly.Bias)] = true
 		}
 		if c.Batches[0].N < m.Fit.BatchSize {
-			seen["partial batch"] = true
+			got["partial batch"] = true
 		} else {
-			seen["full batch"] = true
+			got["full batch"] = true
 		}
-		if c.Net.OutSize() == 1 {
-			seen["one output"] = true
+		if net.OutSize() == 1 {
+			got["one output"] = true
+		}
+		var kinds []string
+		for _, pre := range net.Pre {
+			got[pre.Kind] = true
+			kinds = append(kinds, pre.Kind)
+			if pre.Kind == "rescaling" && pre.Offset != 0 {
+				got["rescaling with an offset"] = true
+			}
+		}
+		if chain := strings.Join(kinds, "→"); strings.Contains(chain, "rescaling→normalization") {
+			got["rescaling→normalization"] = true
+		} else if strings.Contains(chain, "normalization→rescaling") {
+			got["normalization→rescaling"] = true
+		}
+		if ni := net.normIndex(); ni >= 0 {
+			for _, v := range c.Params[ni+1] {
+				if v < 1e-14 {
+					got["a variance below 1e-14"] = true
+				}
+				if v == 0 {
+					got["a zero variance"] = true
+				}
+			}
+		}
+		if net.Loss == "mean_absolute_error" {
+			got["mean_absolute_error output "+net.Layers[len(net.Layers)-1].Act] = true
+		}
+		if net.isBCE() && c.Batches[0].N < m.Fit.BatchSize {
+			got["binary_crossentropy partial batch"] = true
+		}
+		if net.Labels {
+			got["standardised labels"] = true
+			got["standardised labels "+m.Compile.Loss] = true
+			if net.OutSize() > 1 {
+				got["standardised labels "+m.Compile.Loss+" several outputs"] = true
+			}
+			for _, v := range c.Params[net.labelIndex()+1] {
+				if v < 1e-14 {
+					got["a label variance below 1e-14"] = true
+				}
+			}
+		}
+		if c.twoCore() {
+			got["two cores"] = true
+			if len(net.Pre) > 0 {
+				got["two cores with preprocessing"] = true
+			}
+			if net.Labels {
+				got["two cores with standardised labels"] = true
+			}
+			if net.isBCE() {
+				got["two cores with binary_crossentropy"] = true
+			}
+		}
+		for k := range got {
+			seen[k]++
 		}
 	}
 	var missing []string
@@ -837,9 +1160,23 @@ func TestParityCasesCover(t *testing.T) {
 		"hidden linear", "hidden relu", "hidden sigmoid", "hidden tanh",
 		"output linear", "output relu", "output sigmoid", "output tanh", "output softmax",
 		"bias true", "bias false", "partial batch", "full batch", "one output", "hidden width 1",
+		"rescaling with an offset", "rescaling→normalization", "normalization→rescaling", "a variance below 1e-14",
+		"a zero variance", "a label variance below 1e-14", "binary_crossentropy partial batch",
+		"mean_absolute_error output linear", "mean_absolute_error output relu", "mean_absolute_error output sigmoid",
+		"mean_absolute_error output tanh", "mean_absolute_error output softmax",
+		"two cores", "two cores with preprocessing", "two cores with standardised labels", "two cores with binary_crossentropy",
 	} {
-		if !seen[want] {
+		if seen[want] == 0 {
 			missing = append(missing, want)
+		}
+	}
+	// The new kinds, each in several cases.
+	for _, want := range []string{
+		"rescaling", "normalization", "loss binary_crossentropy", "loss mean_absolute_error", "standardised labels",
+		"standardised labels mean_squared_error several outputs", "standardised labels mean_absolute_error several outputs",
+	} {
+		if seen[want] < 2 {
+			missing = append(missing, fmt.Sprintf("%s (in %d cases, want several)", want, seen[want]))
 		}
 	}
 	if len(missing) > 0 {
@@ -853,6 +1190,31 @@ func TestParityCasesCover(t *testing.T) {
 func TestParityDetectsBugs(t *testing.T) {
 	cases := parityCases()
 	isAdam := func(c *parityCase) bool { return c.Net.Opt.Type == "adam" }
+	hasPre := func(kind string) func(c *parityCase) bool {
+		return func(c *parityCase) bool {
+			for _, p := range c.Net.Pre {
+				if p.Kind == kind {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	tinyVariance := func(c *parityCase) bool {
+		for _, i := range []int{c.Net.normIndex(), c.Net.labelIndex()} {
+			if i >= 0 && slices.Min(c.Params[i+1]) < 1e-14 {
+				return true
+			}
+		}
+		return false
+	}
+	loss := func(name string) func(c *parityCase) bool {
+		return func(c *parityCase) bool { return c.Net.Loss == name }
+	}
+	labels := func(c *parityCase) bool { return c.Net.Labels }
+	plant := func(f func(b *refBugs)) func(net refNet) refNet {
+		return func(net refNet) refNet { f(&net.Bugs); return net }
+	}
 	type bug struct {
 		name    string
 		applies func(c *parityCase) bool
@@ -876,6 +1238,49 @@ func TestParityDetectsBugs(t *testing.T) {
 			nil, func(c *parityCase, b parityBatch) float64 { return float64(b.N) / float64(c.Model.Fit.BatchSize) }},
 		{"gradients off by 0.1%", func(c *parityCase) bool { return true },
 			nil, func(c *parityCase, b parityBatch) float64 { return 1.001 }},
+		// Preprocessing.
+		{"normalization without the 1e-7 floor", tinyVariance, plant(func(b *refBugs) { b.NoFloor = true }), nil},
+		{"normalization divided by the variance, not its square root", hasPre("normalization"),
+			plant(func(b *refBugs) { b.ByVariance = true }), nil},
+		{"rescaling adds the offset before scaling",
+			func(c *parityCase) bool {
+				for _, p := range c.Net.Pre {
+					if p.Kind == "rescaling" && p.Offset != 0 && p.Scale != 1 {
+						return true
+					}
+				}
+				return false
+			},
+			plant(func(b *refBugs) { b.OffsetFirst = true }), nil},
+		{"Predict skips the preprocessing layers", func(c *parityCase) bool { return len(c.Net.Pre) > 0 },
+			plant(func(b *refBugs) { b.PredictNoPre = true }), nil},
+		{"AdaptInputs ignores the rescaling layers",
+			func(c *parityCase) bool { return c.Net.hasNorm() && c.Net.Pre[0].Kind == "rescaling" },
+			plant(func(b *refBugs) { b.AdaptNoRescale = true }), nil},
+		{"GradTensors lists the fixed statistics", func(c *parityCase) bool { return c.Net.hasNorm() || c.Net.Labels },
+			plant(func(b *refBugs) { b.StatsTrained = true }), nil},
+		// Binary cross-entropy.
+		{"binary cross-entropy without its (1 − y)·log(1 − p) term", loss("binary_crossentropy"),
+			plant(func(b *refBugs) { b.BinaryOneTerm = true }), nil},
+		{"binary cross-entropy delta over n·ClassCount (2) rows, not n", loss("binary_crossentropy"),
+			plant(func(b *refBugs) { b.DeltaScale = 0.5 }), nil},
+		{"binary cross-entropy delta through the sigmoid's derivative again", loss("binary_crossentropy"),
+			plant(func(b *refBugs) { b.FusedThroughAct = true }), nil},
+		// Mean absolute error.
+		{"absolute error's gradient not through the output activation",
+			func(c *parityCase) bool {
+				return c.Net.Loss == "mean_absolute_error" && c.Net.Layers[len(c.Net.Layers)-1].Act != "linear"
+			},
+			plant(func(b *refBugs) { b.MAENoAct = true }), nil},
+		{"absolute error's gradient 2·sign(a − y)/(n·k), as the squared error's", loss("mean_absolute_error"),
+			plant(func(b *refBugs) { b.DeltaScale = 2 }), nil},
+		// Standardised labels.
+		{"labels not restored in Output() and Predict", labels,
+			plant(func(b *refBugs) { b.LabelsNotRestored = true }), nil},
+		{"loss reported in standardised units", labels,
+			plant(func(b *refBugs) { b.LossStandardised = true }), nil},
+		{"trained against the labels as they are", labels,
+			plant(func(b *refBugs) { b.RawLabels = true }), nil},
 	} {
 		caught, applied := 0, 0
 		var missed []string

@@ -34,11 +34,19 @@ package codegen_test
 // 1e3–1e4 times the real error over a few layers; Adam, which divides every gradient by its own
 // size, then turns most small gradients into an uncertain sign, and the test would check little.
 //
-// Kinks: relu at 0, the cross-entropy clip at 1e-7 and 1 − 1e-7, ties in an argmax. A relu input
-// within tolerance of 0 may land on either side in float32; the bounds then allow both branches
-// (the output may be 0 or z, the delta 0 or g), as systematic error. The cross-entropy's clip is
-// handled the same way in the loss; an argmax within tolerance of a tie makes the row's
-// correctness uncertain, and correctRange returns the range of counts float32 may give.
+// Kinks: relu at 0, the cross-entropy clips at 1e-7 and 1 − 1e-7, the mean absolute error's
+// sign at a = y, ties in an argmax. A relu input within tolerance of 0 may land on either side in
+// float32; the bounds then allow both branches (the output may be 0 or z, the delta 0 or g), as
+// systematic error. The categorical cross-entropy's clip is handled the same way in the loss, the
+// binary one's by the loss's range over the output's tolerance interval, the absolute error's sign
+// by allowing each of −1, 0, 1; an argmax within tolerance of a tie makes the row's correctness
+// uncertain, and correctRange returns the range of counts float32 may give.
+//
+// Exactness: an operation whose operands float32 holds exactly (a zero bound) and whose exact
+// result is a float32 has no rounding error at all, by IEEE 754; the preprocessing bounds use it,
+// so that a feature that cancels exactly (x − mean, Sterbenz) is not charged the rounding of its
+// operands' size. Statistics the network does not train (the normalization's and the labels' mean
+// and variance) are exact float32 values the test gives; a step never changes them.
 
 import (
 	"fmt"
@@ -67,12 +75,23 @@ func sq(x float64) float64 { return x * x }
 
 // refFwdBounds bounds every value of a refForward.
 type refFwdBounds struct {
+	Pre   [][]eb // Pre[0], the raw input, is exact
 	Z, A  [][]eb
+	Out   []eb
 	Kinks []refKink // relu inputs that float32 may put on either side of 0
 }
 
-// Output bounds the network's output.
-func (b refFwdBounds) Output() []eb { return b.A[len(b.A)-1] }
+// Output bounds the network's output as Output() and Predict report it.
+func (b refFwdBounds) Output() []eb { return b.Out }
+
+// Net bounds the last dense layer's output.
+func (b refFwdBounds) Net() []eb { return b.A[len(b.A)-1] }
+
+// isF32 reports whether v is a float32 value.
+func isF32(v float64) bool { return f32(v) == v }
+
+// exact reports whether a bound says the value is held exactly.
+func (e eb) exact() bool { return e == eb{} }
 
 // refKink is a relu input within tolerance of 0.
 type refKink struct {
@@ -98,7 +117,8 @@ func paramBounds(p [][]float64) [][]eb {
 // errors pE.
 func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBounds {
 	n := f.N
-	b := refFwdBounds{A: [][]eb{make([]eb, len(f.A[0]))}}
+	b := refFwdBounds{Pre: net.preBounds(p, pE, f)}
+	b.A = [][]eb{b.Pre[len(b.Pre)-1]}
 	for l, ly := range net.Layers {
 		ki, bi := net.paramIndex(l)
 		w, wE := p[ki], pE[ki]
@@ -135,7 +155,90 @@ func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBo
 		}
 		b.Z, b.A = append(b.Z, zE), append(b.A, aE)
 	}
+	b.Out = b.Net()
+	if net.Labels {
+		b.Out = net.restoreBounds(p, pE, f.Net(), b.Net())
+	}
 	return b
+}
+
+// preBounds bounds the outputs of the preprocessing layers, from the exact raw input.
+func (net refNet) preBounds(p [][]float64, pE [][]eb, f refForward) [][]eb {
+	out := [][]eb{make([]eb, len(f.Pre[0]))}
+	for li, pre := range net.Pre {
+		x, xE, o := f.Pre[li], out[li], f.Pre[li+1]
+		oE := make([]eb, len(o))
+		for i := range o {
+			j := i % net.In
+			switch pre.Kind {
+			case "rescaling":
+				// float32(x·s) + o, s and o float32 constants: x's error is carried times |s|; the
+				// product rounds (u·|x·s|) and the sum rounds (u·|out|), each unless exact (above).
+				prod := x[i] * pre.Scale
+				r2 := sq(xE[i].R * pre.Scale)
+				exact := xE[i].exact() && isF32(prod)
+				if !exact {
+					r2 += sq(prod)
+				}
+				if !(exact && isF32(o[i])) {
+					r2 += sq(o[i])
+				}
+				oE[i] = eb{math.Sqrt(r2), math.Abs(pre.Scale) * xE[i].S}
+			case "normalization":
+				oE[i] = net.standardiseBound(x[i], xE[i], p[net.normIndex()][j], pE[net.normIndex()][j], p[net.normIndex()+1][j], o[i])
+			}
+		}
+		out = append(out, oE)
+	}
+	return out
+}
+
+// standardiseBound bounds float32 (x − m)/σ, σ = max(√v, 1e-7), whose exact value is out, for x
+// and m with bounds xE and mE and v exact: the errors of x and m are carried divided by σ; the
+// subtraction rounds (u·|x − m|, unless exact); σ itself is within cFn ulps of √v (sqrt) or, when
+// floored, 0.12 ulp of 1e-7 (float32(1e-7)), and max keeps the larger error of its operands, so σ
+// errs by at most cFn·u·σ. That error is the same for every row of the feature, so it is
+// systematic: cFn·|out|. The division rounds (u·|out|).
+func (net refNet) standardiseBound(x float64, xE eb, m float64, mE eb, v, out float64) eb {
+	sd := max(math.Sqrt(v), normFloor)
+	d := x - m
+	r2 := sq(xE.R) + sq(mE.R)
+	if !(xE.exact() && mE.exact() && isF32(d)) {
+		r2 += sq(d)
+	}
+	return eb{math.Sqrt(r2/sq(sd) + sq(out)), (xE.S+mE.S)/sd + cFn*math.Abs(out)}
+}
+
+// restoreBounds bounds the outputs z (bounds zE) restored to the labels' units, float32 m +
+// float32(z·σ): z's error is carried times σ; the product and the sum round (u·|z·σ|, u·|out|); σ
+// errs by cFn ulps at most, systematically (see standardiseBound): cFn·|z·σ|.
+func (net refNet) restoreBounds(p [][]float64, pE [][]eb, z []float64, zE []eb) []eb {
+	k, li := net.OutSize(), net.labelIndex()
+	out := make([]eb, len(z))
+	for i := range z {
+		j := i % k
+		sd := max(math.Sqrt(p[li+1][j]), normFloor)
+		prod, o := z[i]*sd, p[li][j]+z[i]*sd
+		out[i] = eb{
+			math.Sqrt(sq(sd*zE[i].R) + sq(prod) + sq(o) + sq(pE[li][j].R)),
+			sd*zE[i].S + cFn*math.Abs(prod) + pE[li][j].S,
+		}
+	}
+	return out
+}
+
+// targetBounds bounds the targets the network is trained against: the labels y are exact
+// float32; standardised, each is bounded as a normalization's output.
+func (net refNet) targetBounds(p [][]float64, pE [][]eb, y, t []float64) []eb {
+	tE := make([]eb, len(y))
+	if !net.Labels {
+		return tE
+	}
+	k, li := net.OutSize(), net.labelIndex()
+	for i := range y {
+		tE[i] = net.standardiseBound(y[i], eb{}, p[li][i%k], pE[li][i%k], p[li+1][i%k], t[i])
+	}
+	return tE
 }
 
 // actBounds bounds one row of a = act(z).
@@ -202,7 +305,17 @@ func (net refNet) lossBound(f refForward, fb refFwdBounds, y []float64) eb {
 	for r := 0; r < n; r++ {
 		for j := 0; j < k; j++ {
 			i := r*k + j
-			if net.isCE() {
+			switch {
+			case net.isBCE():
+				r2t, st := bceTermBound(out[i], outE[i], y[i])
+				r2 += r2t / float64(k*k)
+				s += st / float64(k)
+			case net.Loss == "mean_absolute_error":
+				// |a − y| moves by at most δa (|·| is 1-Lipschitz, so a = y is no kink here); the
+				// subtraction rounds.
+				r2 += sq(outE[i].R/float64(k)) + sq((out[i]-y[i])/float64(k))
+				s += outE[i].S / float64(k)
+			case net.isCE():
 				if y[i] == 0 {
 					continue
 				}
@@ -221,7 +334,7 @@ func (net refNet) lossBound(f refForward, fb refFwdBounds, y []float64) eb {
 						s += math.Abs(y[i]) * (math.Abs(math.Log(max(p, 1e-300))-math.Log(c))/u32 + e.tol()/u32/c)
 					}
 				}
-			} else {
+			default:
 				// (a − y)² moves by 2(a − y)·δa; the subtraction and the square round.
 				d := out[i] - y[i]
 				r2 += sq(2*d*outE[i].R/float64(k)) + sq(2*d*d/float64(k))
@@ -232,6 +345,42 @@ func (net refNet) lossBound(f refForward, fb refFwdBounds, y []float64) eb {
 	// The mean: the sum of n·k non-negative terms (√(n·k)·loss) and the division.
 	loss := net.loss(out, y, n)
 	return eb{math.Sqrt(r2/float64(n*n) + float64(n*k+1)*sq(loss)), s / float64(n)}
+}
+
+// bceTermBound bounds one float32 binary cross-entropy term f(q) = −(t·log q + (1 − t)·log(1 − q)),
+// q = clip(p) to [bceClipLo, bceClipHi] (the same float32 constants as the generated code's), for
+// an output p with bound e and an exact target t in [0, 1]; it returns the random part squared and
+// the systematic part, in units of u.
+//
+// The evaluation: each log errs by cFn ulps (cFn·|log|); 1 − q rounds (u·(1 − q), so u in
+// log(1 − q)), and 1 − t and the products round: cFn·(|log| + 1) per log, weighted by t and 1 − t.
+//
+// p's error: where p is well inside the clip (its tolerance below a quarter of q and of 1 − q, and
+// the clip bounds beyond it), f moves by f'(q)·δp, f'(q) = −t/q + (1 − t)/(1 − q), with a remainder
+// of at most ½·max f⁽²⁾·tol² over the interval, max f⁽²⁾ <= (4/3)²·(t/q² + (1 − t)/(1 − q)²) there,
+// added as systematic. Elsewhere (near 0, 1 or a clip bound) the linear picture fails: f∘clip is
+// convex on the interval [p − tol, p + tol] (f⁽²⁾ = t/q² + (1 − t)/(1 − q)² >= 0, flat outside the
+// clip), so its largest excursion from f(q) is at an endpoint, or at its minimum q = t; that
+// excursion is added as systematic.
+func bceTermBound(p float64, e eb, t float64) (r2, s float64) {
+	q := min(max(p, bceClipLo), bceClipHi)
+	f := bceTerm(p, t, false)
+	r2 = sq(t*cFn*(math.Abs(math.Log(q))+1)) + sq((1-t)*cFn*(math.Abs(math.Log(1-q))+1))
+	tol := e.tol()
+	lo, hi := p-tol, p+tol
+	if 4*tol <= min(q, 1-q) && lo > bceClipLo && hi < bceClipHi {
+		d1 := math.Abs(-t/q + (1-t)/(1-q))
+		d2 := 16.0 / 9 * (t/sq(q) + (1-t)/sq(1-q))
+		return r2 + sq(d1*e.R), s + d1*e.S + d2*sq(tol)/2/u32
+	}
+	dev := 0.0
+	for _, end := range []float64{lo, hi} {
+		dev = max(dev, math.Abs(bceTerm(end, t, false)-f))
+	}
+	if ql, qh := min(max(lo, bceClipLo), bceClipHi), min(max(hi, bceClipLo), bceClipHi); t > ql && t < qh {
+		dev = max(dev, f-bceTerm(t, t, false))
+	}
+	return r2, s + dev/u32
 }
 
 // correctRange returns the least and the most rows that float32 code may count as correct: a row
@@ -292,11 +441,38 @@ type refBackBounds struct {
 func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refFwdBounds, b refBackward, y []float64) refBackBounds {
 	n, L := f.N, len(net.Layers)
 	bb := refBackBounds{DZ: make([][]eb, L), Grads: paramBounds(p)}
+	tE := net.targetBounds(p, pE, y, b.T)
 	for l := L - 1; l >= 0; l-- {
 		ly := net.Layers[l]
 		a, aE := f.A[l+1], fb.A[l+1]
 		var gE []eb
 		switch {
+		case l == L-1 && net.isBCE():
+			// (p − y)·c, c = float32 1/(n·k): the subtraction and the product round, and in a
+			// two-core step the product with float32(rows)/float32(n) too (√3·|dz| random); the two
+			// constants' roundings are shared by every element (2·|dz| systematic).
+			c := 1 / float64(n*ly.Out)
+			dzE := make([]eb, len(a))
+			for i := range dzE {
+				dz := b.DZ[l][i]
+				dzE[i] = eb{math.Sqrt(sq(c*aE[i].R) + sq(c*tE[i].R) + 3*sq(dz)), c*(aE[i].S+tE[i].S) + 2*math.Abs(dz)}
+			}
+			bb.DZ[l] = dzE
+		case l == L-1 && net.Loss == "mean_absolute_error":
+			// sign(a − y)·c, c = float32 1/(n·k): with a − y beyond its tolerance the sign is sure and
+			// only c rounds, shared by every element, with the two-core step's float32(rows)/float32(n)
+			// (2·|g| systematic), and the product with the latter (|g| random). Within tolerance of
+			// a = y the sign may be −1, 0 or 1: any value within 2c(1 + 2u), systematic.
+			c := 1 / float64(n*ly.Out)
+			gE = make([]eb, len(a))
+			for i := range gE {
+				d := eb{math.Hypot(aE[i].R, tE[i].R), aE[i].S + tE[i].S}
+				if g := b.DA[l][i]; within(a[i], b.T[i], d) {
+					gE[i] = eb{S: 2*c/u32 + 4*c}
+				} else {
+					gE[i] = eb{math.Abs(g), 2 * math.Abs(g)}
+				}
+			}
 		case l == L-1 && net.isCE():
 			// (p − y)/n: the subtraction, 1/n and the product round.
 			dzE := make([]eb, len(a))
@@ -306,10 +482,11 @@ func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refF
 			bb.DZ[l] = dzE
 		case l == L-1:
 			// 2(a − y)/(n·k): the subtraction, the scale and the product round.
+			// With standardised labels the targets' errors are carried the same way.
 			c := 2 / float64(n*ly.Out)
 			gE = make([]eb, len(a))
 			for i := range gE {
-				gE[i] = eb{math.Hypot(c*aE[i].R, 4*b.DA[l][i]), c * aE[i].S}
+				gE[i] = eb{math.Sqrt(sq(c*aE[i].R) + sq(c*tE[i].R) + sq(4*b.DA[l][i])), c * (aE[i].S + tE[i].S)}
 			}
 		default:
 			// DZ[l+1]·W[l+1]ᵀ, row by row.
@@ -459,7 +636,12 @@ func (net refNet) stepBounds(p [][]float64, pE [][]eb, g [][]float64, gE [][]eb,
 	alphaS := 1 + relOneMinusPow(o.Beta2)/2 + relOneMinusPow(o.Beta1) + cFn // relative, systematic
 	qMax := adamRatioMax(o.Beta1, o.Beta2, s2.T)
 	lr, mu := o.LearningRate, o.Momentum
+	info := net.tensorInfo()
 	for ti := range p {
+		if info[ti].Fixed {
+			copy(p2E[ti], pE[ti]) // not updated
+			continue
+		}
 		for i := range p[ti] {
 			gi, ge, pi, pe, pi2 := g[ti][i], gE[ti][i], p[ti][i], pE[ti][i], p2[ti][i]
 			switch {

@@ -1,14 +1,17 @@
 package codegen_test
 
-// A plain float64 reference of the network a spec.Model describes: forward pass, loss, the
-// accuracy count, gradients and optimiser steps, written from the math alone (not from codegen's
-// emitters) so that the generated float32 code can be checked against it. Error bounds for that
-// comparison live in reference_bounds_test.go; the reference itself is checked against finite
-// differences and hand-computed cases in reference_fd_test.go.
+// A plain float64 reference of the network a spec.Model describes: preprocessing, forward pass,
+// loss, the accuracy count, gradients and optimiser steps, written from the math alone (not from
+// codegen's emitters) so that the generated float32 code can be checked against it. Error bounds
+// for that comparison live in reference_bounds_test.go; the reference itself is checked against
+// finite differences and hand-computed cases in reference_fd_test.go.
 //
 // Every array is row-major; a batch of n rows of width w is a []float64 of n·w values. Parameters
-// are a [][]float64 in the order of the generated Model.Tensors(): for each layer, its kernel
-// ([in][out], as Keras) and then its bias when the layer has one.
+// are a [][]float64 in the order of the generated Model.Tensors(): the normalization layer's mean
+// and variance when the network has one, then for each dense layer its kernel ([in][out], as
+// Keras) and its bias when the layer has one, then the labels' mean and variance when the labels
+// are standardised. The statistics are fixed: the reference reads them and never changes them;
+// their gradients are zero arrays and GradTensors() does not list them.
 
 import (
 	"fmt"
@@ -20,9 +23,19 @@ import (
 // refNet is the network of a spec.Model reduced to what the arithmetic needs.
 type refNet struct {
 	In     int        // input features
-	Layers []refLayer // in order; the last one is the output
-	Loss   string     // categorical_crossentropy, sparse_categorical_crossentropy or mean_squared_error
+	Pre    []refPre   // the preprocessing layers, in order, before the dense layers
+	Layers []refLayer // the dense layers in order; the last one is the output
+	Loss   string     // one of allLosses
+	Labels bool       // the labels are standardised (data.normalize_label)
 	Opt    spec.Optimizer
+	Bugs   refBugs // mistakes planted for TestParityDetectsBugs; the zero value plants none
+}
+
+// refPre is one preprocessing layer: rescaling out = x·Scale + Offset, or normalization out =
+// (x − mean)/max(√variance, 1e-7) with the network's fixed normalization statistics.
+type refPre struct {
+	Kind          string  // rescaling or normalization
+	Scale, Offset float64 // rescaling: the float32 constants of the generated code
 }
 
 // refLayer is one dense layer.
@@ -32,10 +45,42 @@ type refLayer struct {
 	Bias    bool
 }
 
+// refBugs are the generator's likely mistakes, planted in the reference's forward pass, loss and
+// gradients (never in its bounds) so that TestParityDetectsBugs can show the comparison catches
+// them.
+type refBugs struct {
+	NoPre             bool    // the preprocessing layers are skipped (simulatedOutput sets it for PredictNoPre)
+	NoFloor           bool    // normalization and the labels' standardisation divide by √variance, without the 1e-7 floor
+	ByVariance        bool    // normalization divides by the variance instead of its square root
+	OffsetFirst       bool    // rescaling computes (x + offset)·scale
+	PredictNoPre      bool    // Predict skips the preprocessing layers (simulatedOutput reads it)
+	BinaryOneTerm     bool    // binary cross-entropy without its (1 − y)·log(1 − p) term
+	DeltaScale        float64 // the output layer's delta is multiplied by this; 0 means 1
+	FusedThroughAct   bool    // a cross-entropy's fused delta also goes through the output activation's derivative
+	MAENoAct          bool    // the mean absolute error's gradient skips the output activation's derivative
+	LabelsNotRestored bool    // Output() and Predict report the standardised outputs
+	LossStandardised  bool    // the reported loss is that of the standardised outputs and labels
+	RawLabels         bool    // the network is trained against the labels as they are, not standardised
+	AdaptNoRescale    bool    // AdaptInputs ignores the rescaling layers before the normalization
+	StatsTrained      bool    // GradTensors() lists the fixed statistics too (simulatedOutput reads it)
+}
+
+// normFloor is the least standard deviation normalization divides by (Keras' epsilon).
+const normFloor = 1e-7
+
 func newRefNet(m *spec.Model) refNet {
-	net := refNet{In: m.Input.Size(), Loss: m.Compile.Loss, Opt: m.Compile.Optimizer}
+	net := refNet{In: m.Input.Size(), Loss: m.Compile.Loss, Opt: m.Compile.Optimizer,
+		Labels: m.Data.Source == "csv" && m.Data.NormalizeLabel}
 	in := net.In
 	for _, l := range m.Layers {
+		switch l.Type {
+		case "rescaling":
+			net.Pre = append(net.Pre, refPre{Kind: "rescaling", Scale: f32(l.Scale), Offset: f32(l.Offset)})
+			continue
+		case "normalization":
+			net.Pre = append(net.Pre, refPre{Kind: "normalization"})
+			continue
+		}
 		act := l.Activation
 		if act == "" {
 			act = "linear"
@@ -49,32 +94,93 @@ func newRefNet(m *spec.Model) refNet {
 // OutSize is the width of the network's output.
 func (net refNet) OutSize() int { return net.Layers[len(net.Layers)-1].Out }
 
-// isCE reports whether the loss is one of the (identical here) cross-entropies.
+// isCE reports whether the loss is one of the (identical here) categorical cross-entropies.
 func (net refNet) isCE() bool {
 	return net.Loss == "categorical_crossentropy" || net.Loss == "sparse_categorical_crossentropy"
+}
+
+// isBCE reports whether the loss is the binary cross-entropy.
+func (net refNet) isBCE() bool { return net.Loss == "binary_crossentropy" }
+
+// fused reports whether the output layer's delta is fused with its activation: a cross-entropy.
+func (net refNet) fused() bool { return net.isCE() || net.isBCE() }
+
+// classifies reports whether the network is a classifier: it has ClassCount, PredictClass.
+func (net refNet) classifies() bool { return net.fused() }
+
+// classCount is a classifier's number of classes: its outputs, or 2 for one sigmoid unit.
+func (net refNet) classCount() int { return max(net.OutSize(), 2) }
+
+// hasNorm reports whether the network has a normalization layer.
+func (net refNet) hasNorm() bool {
+	for _, p := range net.Pre {
+		if p.Kind == "normalization" {
+			return true
+		}
+	}
+	return false
 }
 
 // refTensorInfo is the name and shape that Tensors() and GradTensors() must report.
 type refTensorInfo struct {
 	Name  string
 	Shape []int
+	Fixed bool // a statistic: in Tensors(), not in GradTensors(), never changed by a step
 }
 
 func (net refNet) tensorInfo() []refTensorInfo {
 	var ts []refTensorInfo
+	if net.hasNorm() {
+		ts = append(ts, refTensorInfo{"normalization/mean", []int{net.In}, true}, refTensorInfo{"normalization/variance", []int{net.In}, true})
+	}
 	for l, ly := range net.Layers {
-		ts = append(ts, refTensorInfo{fmt.Sprintf("dense%d/kernel", l+1), []int{ly.In, ly.Out}})
+		ts = append(ts, refTensorInfo{fmt.Sprintf("dense%d/kernel", l+1), []int{ly.In, ly.Out}, false})
 		if ly.Bias {
-			ts = append(ts, refTensorInfo{fmt.Sprintf("dense%d/bias", l+1), []int{ly.Out}})
+			ts = append(ts, refTensorInfo{fmt.Sprintf("dense%d/bias", l+1), []int{ly.Out}, false})
 		}
+	}
+	if net.Labels {
+		ts = append(ts, refTensorInfo{"label/mean", []int{net.OutSize()}, true}, refTensorInfo{"label/variance", []int{net.OutSize()}, true})
 	}
 	return ts
 }
 
-// paramIndex returns where layer l's kernel and bias sit in a parameter list; bias is -1 for a
-// layer without one.
+// trainable returns the indexes, in Tensors order, of the tensors GradTensors() lists.
+func (net refNet) trainable() []int {
+	var idx []int
+	for i, t := range net.tensorInfo() {
+		if !t.Fixed {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// normIndex is where the normalization's mean sits in a parameter list (its variance follows);
+// -1 without a normalization layer.
+func (net refNet) normIndex() int {
+	if net.hasNorm() {
+		return 0
+	}
+	return -1
+}
+
+// labelIndex is where the labels' mean sits in a parameter list (their variance follows); -1
+// when the labels are not standardised.
+func (net refNet) labelIndex() int {
+	if !net.Labels {
+		return -1
+	}
+	return len(net.tensorInfo()) - 2
+}
+
+// paramIndex returns where dense layer l's kernel and bias sit in a parameter list; bias is -1
+// for a layer without one.
 func (net refNet) paramIndex(l int) (kernel, bias int) {
 	i := 0
+	if net.hasNorm() {
+		i = 2
+	}
 	for j := 0; j < l; j++ {
 		i++
 		if net.Layers[j].Bias {
@@ -96,18 +202,67 @@ func zerosLike(p [][]float64) [][]float64 {
 	return z
 }
 
-// refForward is one forward pass over n rows.
-type refForward struct {
-	N int
-	A [][]float64 // A[0] is the input; A[l+1] is layer l's output, n×Out
-	Z [][]float64 // Z[l] is layer l's pre-activation X·W + b, n×Out
+// std is the divisor of a normalization with variance v: max(√v, 1e-7).
+func (net refNet) std(v float64) float64 {
+	switch {
+	case net.Bugs.ByVariance:
+		return max(v, normFloor)
+	case net.Bugs.NoFloor:
+		return math.Sqrt(v)
+	}
+	return max(math.Sqrt(v), normFloor)
 }
 
-// Output is the network's output, n×OutSize.
-func (f refForward) Output() []float64 { return f.A[len(f.A)-1] }
+// refForward is one forward pass over n rows.
+type refForward struct {
+	N   int
+	Pre [][]float64 // Pre[0] is the raw input; Pre[i+1] is preprocessing layer i's output, n×In
+	A   [][]float64 // A[0] is the dense layers' input (the last of Pre); A[l+1] is layer l's output, n×Out
+	Z   [][]float64 // Z[l] is layer l's pre-activation X·W + b, n×Out
+	Out []float64   // what the network reports: A[L], or with standardised labels, A[L] in the labels' units
+}
+
+// Output is the network's output as Output() and Predict report it, n×OutSize.
+func (f refForward) Output() []float64 { return f.Out }
+
+// Net is the last dense layer's output, n×OutSize: the network's output in the units it is
+// trained in (standardised, with standardised labels).
+func (f refForward) Net() []float64 { return f.A[len(f.A)-1] }
+
+// preprocess runs n rows of x through the preprocessing layers; the result has len(Pre) + 1
+// arrays, the first x itself.
+func (net refNet) preprocess(p [][]float64, x []float64, n int) [][]float64 {
+	out := [][]float64{x[:n*net.In]}
+	if net.Bugs.NoPre {
+		return out
+	}
+	for _, pre := range net.Pre {
+		in := out[len(out)-1]
+		o := make([]float64, len(in))
+		for i, v := range in {
+			j := i % net.In
+			switch pre.Kind {
+			case "rescaling":
+				if net.Bugs.OffsetFirst {
+					o[i] = (v + pre.Offset) * pre.Scale
+				} else {
+					o[i] = v*pre.Scale + pre.Offset
+				}
+			case "normalization":
+				ni := net.normIndex()
+				o[i] = (v - p[ni][j]) / net.std(p[ni+1][j])
+			default:
+				panic("reference: unknown preprocessing layer " + pre.Kind)
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
 
 func (net refNet) forward(p [][]float64, x []float64, n int) refForward {
-	f := refForward{N: n, A: [][]float64{x[:n*net.In]}}
+	f := refForward{N: n, Pre: net.preprocess(p, x, n)}
+	f.A = [][]float64{f.Pre[len(f.Pre)-1]}
 	for l, ly := range net.Layers {
 		ki, bi := net.paramIndex(l)
 		w, in := p[ki], f.A[l]
@@ -130,7 +285,57 @@ func (net refNet) forward(p [][]float64, x []float64, n int) refForward {
 		}
 		f.Z, f.A = append(f.Z, z), append(f.A, a)
 	}
+	f.Out = f.Net()
+	if net.Labels && !net.Bugs.LabelsNotRestored {
+		f.Out = net.restore(p, f.Net())
+	}
 	return f
+}
+
+// restore returns the standardised outputs z in the labels' units: mean + z·max(√variance, 1e-7).
+func (net refNet) restore(p [][]float64, z []float64) []float64 {
+	k, li := net.OutSize(), net.labelIndex()
+	o := make([]float64, len(z))
+	for i, v := range z {
+		o[i] = p[li][i%k] + v*net.std(p[li+1][i%k])
+	}
+	return o
+}
+
+// standardise returns the labels y standardised: (y − mean)/max(√variance, 1e-7).
+func (net refNet) standardise(p [][]float64, y []float64) []float64 {
+	k, li := net.OutSize(), net.labelIndex()
+	o := make([]float64, len(y))
+	for i, v := range y {
+		o[i] = (v - p[li][i%k]) / net.std(p[li+1][i%k])
+	}
+	return o
+}
+
+// targets returns the targets the network is trained against: y, or y standardised.
+func (net refNet) targets(p [][]float64, y []float64) []float64 {
+	if net.Labels && !net.Bugs.RawLabels {
+		return net.standardise(p, y)
+	}
+	return y
+}
+
+// reportedLoss is the loss Gradients, TrainBatch and EvalBatch report: that of the outputs in
+// the labels' units against y.
+func (net refNet) reportedLoss(p [][]float64, f refForward, y []float64) float64 {
+	if net.Labels && net.Bugs.LossStandardised {
+		return net.loss(f.Net(), net.standardise(p, y), f.N)
+	}
+	if net.Labels && net.Bugs.LabelsNotRestored {
+		return net.loss(net.restore(p, f.Net()), y, f.N)
+	}
+	return net.loss(f.Output(), y, f.N)
+}
+
+// trainingLoss is the loss whose gradients the network follows: that of its own outputs against
+// the targets it is trained against (the standardised labels, when they are).
+func (net refNet) trainingLoss(p [][]float64, f refForward, y []float64) float64 {
+	return net.loss(f.Net(), net.targets(p, y), f.N)
 }
 
 // activate sets one row a = act(z).
@@ -168,11 +373,24 @@ func activate(act string, a, z []float64) {
 	}
 }
 
-// Keras clips probabilities to [ceClipLo, ceClipHi] before the log of a cross-entropy.
+// Keras clips probabilities to [ceClipLo, ceClipHi] before the log of a categorical
+// cross-entropy, and, in float32, to [bceClipLo, bceClipHi] for the binary one: float32(1e-7)
+// and float32(1 − 1e-7) = 1 − 2⁻²³ (see asm.BinaryCrossEntropy).
 const (
-	ceClipLo = 1e-7
-	ceClipHi = 1 - 1e-7
+	ceClipLo  = 1e-7
+	ceClipHi  = 1 - 1e-7
+	bceClipLo = float64(float32(1e-7))
+	bceClipHi = 1 - 0x1p-23
 )
+
+// bceTerm is one binary cross-entropy term: −(t·log q + (1 − t)·log(1 − q)), q = p clipped.
+func bceTerm(p, t float64, oneTerm bool) float64 {
+	q := min(max(p, bceClipLo), bceClipHi)
+	if oneTerm {
+		return -t * math.Log(q)
+	}
+	return -(t*math.Log(q) + (1-t)*math.Log(1-q))
+}
 
 // rowLosses returns the loss of every row of out (n×k) against the targets y.
 func (net refNet) rowLosses(out, y []float64, n int) []float64 {
@@ -182,11 +400,18 @@ func (net refNet) rowLosses(out, y []float64, n int) []float64 {
 		o, t := out[r*k:(r+1)*k], y[r*k:(r+1)*k]
 		s := 0.0
 		for j := range o {
-			if net.isCE() {
+			switch net.Loss {
+			case "categorical_crossentropy", "sparse_categorical_crossentropy":
 				s -= t[j] * math.Log(min(max(o[j], ceClipLo), ceClipHi))
-			} else {
+			case "binary_crossentropy":
+				s += bceTerm(o[j], t[j], net.Bugs.BinaryOneTerm) / float64(k)
+			case "mean_squared_error":
 				d := o[j] - t[j]
 				s += d * d / float64(k)
+			case "mean_absolute_error":
+				s += math.Abs(o[j]-t[j]) / float64(k)
+			default:
+				panic("reference: unknown loss " + net.Loss)
 			}
 		}
 		ls[r] = s
@@ -232,32 +457,83 @@ func (net refNet) correct(out, y []float64, n int) int {
 	return c
 }
 
-// refBackward is the result of back-propagating the mean loss of one forward pass.
+// predictClass is PredictClass of one output row: the most probable class and its probability.
+func (net refNet) predictClass(o []float64) (int, float64) {
+	if len(o) == 1 {
+		if o[0] > 0.5 {
+			return 1, o[0]
+		}
+		return 0, 1 - o[0]
+	}
+	c := argmax(o)
+	return c, o[c]
+}
+
+// adaptInputs maps the raw features' mean and variance through the rescaling layers before the
+// normalization, to the statistics the normalization layer gets from AdaptInputs.
+func (net refNet) adaptInputs(mean, variance []float64) (m, v []float64) {
+	m, v = append([]float64(nil), mean...), append([]float64(nil), variance...)
+	for _, pre := range net.Pre {
+		if pre.Kind == "normalization" {
+			break
+		}
+		if net.Bugs.AdaptNoRescale {
+			continue
+		}
+		for j := range m {
+			m[j] = m[j]*pre.Scale + pre.Offset
+			v[j] *= pre.Scale * pre.Scale
+		}
+	}
+	return m, v
+}
+
+// refBackward is the result of back-propagating the mean training loss of one forward pass.
 type refBackward struct {
+	T     []float64   // the targets the output was compared with: y, or y standardised
 	DZ    [][]float64 // DZ[l] = ∂loss/∂Z[l], n×Out
-	DA    [][]float64 // DA[l] = ∂loss/∂A[l+1] before the activation's derivative; nil for a fused CE output
-	Grads [][]float64 // ∂loss/∂parameter, in Tensors order
+	DA    [][]float64 // DA[l] = ∂loss/∂A[l+1] before the activation's derivative; nil for a fused cross-entropy output
+	Grads [][]float64 // ∂loss/∂parameter, in Tensors order; zero for the fixed statistics
 }
 
 func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward {
 	n, L := f.N, len(net.Layers)
-	b := refBackward{DZ: make([][]float64, L), DA: make([][]float64, L), Grads: zerosLike(p)}
+	b := refBackward{T: net.targets(p, y), DZ: make([][]float64, L), DA: make([][]float64, L), Grads: zerosLike(p)}
+	scale := 1.0
+	if net.Bugs.DeltaScale != 0 {
+		scale = net.Bugs.DeltaScale
+	}
 	for l := L - 1; l >= 0; l-- {
 		ly := net.Layers[l]
 		z, a := f.Z[l], f.A[l+1]
 		var g []float64 // ∂loss/∂A[l+1]
 		switch {
-		case l == L-1 && net.isCE():
-			// Softmax and cross-entropy fused: ∂loss/∂z = (p − y)/n; the clip is ignored.
+		case l == L-1 && net.fused():
+			// Softmax and categorical cross-entropy fused: ∂loss/∂z = (p − y)/n; sigmoid and binary
+			// cross-entropy, a mean over the k outputs too: (p − y)/(n·k). The clip is ignored.
+			c := 1 / float64(n)
+			if net.isBCE() {
+				c /= float64(ly.Out)
+			}
 			dz := make([]float64, len(a))
 			for i := range dz {
-				dz[i] = (a[i] - y[i]) / float64(n)
+				dz[i] = scale * (a[i] - b.T[i]) * c
 			}
-			b.DZ[l] = dz
+			if net.Bugs.FusedThroughAct {
+				g = dz
+			} else {
+				b.DZ[l] = dz
+			}
+		case l == L-1 && net.Loss == "mean_absolute_error":
+			// sign(a − y)/(n·k); 0 where a = y.
+			g = make([]float64, len(a))
+			for i := range g {
+				g[i] = scale * sign(a[i]-b.T[i]) / float64(n*ly.Out)
+			}
 		case l == L-1:
 			g = make([]float64, len(a))
 			for i := range g {
-				g[i] = 2 * (a[i] - y[i]) / float64(n*ly.Out)
+				g[i] = scale * 2 * (a[i] - b.T[i]) / float64(n*ly.Out)
 			}
 		default:
 			// ∂loss/∂A[l+1] = DZ[l+1]·W[l+1]ᵀ.
@@ -278,10 +554,14 @@ func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward
 		if g != nil {
 			b.DA[l] = g
 			dz := make([]float64, len(g))
+			act := ly.Act
+			if l == L-1 && net.Bugs.MAENoAct && net.Loss == "mean_absolute_error" {
+				act = "linear"
+			}
 			for r := 0; r < n; r++ {
 				s := r * ly.Out
 				e := s + ly.Out
-				activateBack(ly.Act, dz[s:e], g[s:e], z[s:e], a[s:e])
+				activateBack(act, dz[s:e], g[s:e], z[s:e], a[s:e])
 			}
 			b.DZ[l] = dz
 		}
@@ -308,6 +588,17 @@ func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward
 		}
 	}
 	return b
+}
+
+// sign is −1, 0 or 1.
+func sign(v float64) float64 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
 }
 
 // activateBack sets one row dz = ∂loss/∂z from g = ∂loss/∂a through a = act(z).
@@ -370,13 +661,17 @@ func adamAlpha(o spec.Optimizer, t int) float64 {
 }
 
 // step applies one optimiser step to p from the gradients g, as Keras does, and returns the new
-// parameters and state; p and st are not changed.
+// parameters and state; p and st are not changed. The fixed statistics are not updated.
 func (net refNet) step(p, g [][]float64, st refOptState) ([][]float64, refOptState) {
 	o := net.Opt
 	p2 := cloneAll(p)
 	s2 := refOptState{T: st.T + 1, M: cloneAll(st.M), V: cloneAll(st.V), Vel: cloneAll(st.Vel)}
 	alpha := adamAlpha(o, s2.T)
+	info := net.tensorInfo()
 	for ti := range p2 {
+		if ti < len(info) && info[ti].Fixed {
+			continue
+		}
 		for i := range p2[ti] {
 			gi := g[ti][i]
 			switch {

@@ -39,6 +39,11 @@ type Config struct {
 	Seed            uint64    // seeds the shuffling
 	Metrics         []string  // the metrics to report, each one of Metrics
 	Progress        io.Writer // Keras-like lines (Epoch 3/10, then the epoch summary); nil for none
+
+	// Callbacks are called in order at the points of Keras' fit (see Callback).
+	Callbacks []Callback
+	// Save writes the model to a path, atomically; ModelCheckpoint calls it.
+	Save func(path string) error
 }
 
 // Epoch is one line of the history, as Keras' CSVLogger writes it.
@@ -55,8 +60,11 @@ type Epoch struct {
 // nil or empty, and returns the history. Buffers are allocated once; a step allocates nothing.
 // It returns an error, before any training, when the settings or the sets are not usable: a
 // size below 1, a set whose features are not cfg.Inputs, whose arrays are shorter than N says,
-// or with a label not below cfg.Outputs (when Outputs is above 1). Errors writing progress are
-// ignored: they do not stop the training.
+// or with a label not below cfg.Outputs (when Outputs is above 1), or when a callback's
+// TrainBegin refuses the run. A callback may stop the training early (the history then ends with
+// the last epoch run); when one fails (a checkpoint that cannot be saved, TerminateOnNaN's
+// RaiseError), Fit returns at once with the history of the epochs before and the error, as an
+// exception ends Keras' fit. Errors writing progress are ignored: they do not stop the training.
 func Fit(net Network, train, val *dataset.Set, cfg Config) ([]Epoch, error) {
 	if err := check(net, train, val, cfg); err != nil {
 		return nil, err
@@ -65,11 +73,21 @@ func Fit(net Network, train, val *dataset.Set, cfg Config) ([]Epoch, error) {
 		val = nil
 	}
 	l := newLoop(net, train, val, cfg)
+	if err := l.cb.begin(net, val != nil, cfg); err != nil {
+		return nil, err
+	}
 	history := make([]Epoch, 0, min(cfg.Epochs, 1024))
 	for e := range cfg.Epochs {
-		history = append(history, l.epoch(e))
+		h := l.epoch(e)
+		if l.cb.err != nil {
+			return history, l.cb.err
+		}
+		history = append(history, h)
+		if l.cb.run.StopTraining {
+			break
+		}
 	}
-	return history, nil
+	return history, l.cb.end()
 }
 
 // check validates Fit's arguments.
@@ -189,6 +207,7 @@ type loop struct {
 	order []int32 // the training samples in this epoch's order
 	rng   pcg
 	meter meter // the running means of the current epoch
+	cb    callbackList
 
 	values []float64 // the epochs' metrics and validation metrics, allocated once
 }
@@ -233,11 +252,16 @@ func (l *loop) epoch(e int) Epoch {
 		l.rng.shuffle(l.order)
 	}
 	l.meter.reset()
-	steps := 0
 	bs, n := l.cfg.BatchSize, len(l.order)
+	steps := (n + bs - 1) / bs // the summary's count, as Keras', even when a callback stops the epoch
 	for at := 0; at < n; at += bs {
 		l.step(l.order[at:min(at+bs, n)], l.order[min(at+bs, n):min(at+2*bs, n)])
-		steps++
+		if l.cb.batchEnd(at/bs, &l.meter) { // callbacks: on_train_batch_end, then stop_training
+			break
+		}
+	}
+	if l.cb.err != nil {
+		return Epoch{}
 	}
 	k := len(l.cfg.Metrics)
 	mine := l.values[2*k*e : 2*k*(e+1) : 2*k*(e+1)]
@@ -251,6 +275,9 @@ func (l *loop) epoch(e int) Epoch {
 		}
 	}
 	h.Seconds = time.Since(start).Seconds()
+	if !l.cb.epochEnd(&h) { // callbacks: on_epoch_end, before the summary line
+		return h
+	}
 	if l.cfg.Progress != nil {
 		writeSummary(l.cfg.Progress, steps, l.cfg.Metrics, h)
 	}
