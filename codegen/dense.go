@@ -18,6 +18,8 @@ type Dense struct {
 	Kernel  string // Model field of the kernel
 	Bias    string // Model field of the bias; empty when UseBias is false
 	Tensor  string // tensor name prefix in weights files: dense<i>
+
+	KernelPenalty, BiasPenalty spec.Regularizer // added to the loss once per batch; zero for none
 }
 
 // newDense plans the i-th dense layer (from 0), layer index (from 1) of the network, of width
@@ -32,6 +34,7 @@ func newDense(i, index int, l spec.Layer, act string, in int, inConst string) *D
 			Delta:      fmt.Sprintf("delta%d", index),
 		},
 		UseBias: l.UseBias, Init: l.KernelInitializer,
+		KernelPenalty: l.KernelRegularizer, BiasPenalty: l.BiasRegularizer,
 		Kernel: fmt.Sprintf("Dense%dKernel", i+1),
 		Tensor: fmt.Sprintf("dense%d", i+1),
 	}
@@ -99,31 +102,18 @@ func (d *Dense) ForwardPart(out, in jen.Code, withBias bool) []jen.Code {
 // Activate emits out = act(out), the activation as a pass over rows of pre-activations; linear
 // needs nothing.
 func (d *Dense) Activate(out, rows jen.Code) []jen.Code {
-	switch d.Activation {
-	case "relu":
-		return []jen.Code{jen.Qual(asmPath, "ReLU").Call(out)}
-	case "sigmoid":
-		return []jen.Code{jen.Qual(asmPath, "Sigmoid").Call(out)}
-	case "tanh":
-		return []jen.Code{jen.Qual(asmPath, "Tanh").Call(out)}
-	case "softmax":
-		return []jen.Code{jen.Qual(asmPath, "Softmax").Call(out, rows, jen.Id(d.OutConst))}
+	if f := activationTable[d.Activation].forward; f != nil {
+		return []jen.Code{f(out, rows, d.OutConst)}
 	}
 	return nil
 }
 
 // ActivationBackward emits delta ⊙= act'(act), the derivative written in terms of the output
-// act so that the pre-activations need not be kept. Linear needs nothing.
+// act so that the pre-activations need not be kept (newPlan fuses only such activations). Linear
+// needs nothing.
 func (d *Dense) ActivationBackward(delta, act, rows jen.Code) []jen.Code {
-	switch d.Activation {
-	case "relu":
-		return []jen.Code{jen.Qual(asmPath, "ReLUBackward").Call(delta, act)}
-	case "sigmoid":
-		return []jen.Code{jen.Qual(asmPath, "SigmoidBackward").Call(delta, act)}
-	case "tanh":
-		return []jen.Code{jen.Qual(asmPath, "TanhBackward").Call(delta, act)}
-	case "softmax":
-		return []jen.Code{jen.Qual(asmPath, "SoftmaxBackward").Call(delta, act, rows, jen.Id(d.OutConst))}
+	if b := activationTable[d.Activation].backward; b != nil {
+		return []jen.Code{b(delta, act, nil, rows, d.OutConst)}
 	}
 	return nil
 }
@@ -157,9 +147,38 @@ func (d *Dense) weightGradient(in, delta jen.Code) []jen.Code {
 			grad(d.Kernel).Index(jen.Id("lo").Op("*").Id(d.OutConst), jen.Id("hi").Op("*").Id(d.OutConst)),
 			in, delta, jen.Id(d.InConst), jen.Id(d.OutConst), jen.Id("n"), jen.Id("lo"), jen.Id("hi")),
 	}
+	if g := d.KernelPenalty; !g.Zero() {
+		rows := func(base *jen.Statement) jen.Code {
+			return base.Index(jen.Id("lo").Op("*").Id(d.OutConst), jen.Id("hi").Op("*").Id(d.OutConst))
+		}
+		code = append(code, jen.Id("penalty").Op("+=").Qual(asmPath, "L1L2").Call(rows(grad(d.Kernel)),
+			rows(jen.Id("t").Dot("model").Dot(d.Kernel)), float32Lit(float32(g.L1)), float32Lit(float32(g.L2))))
+	}
 	if d.UseBias {
-		code = append(code, jen.If(jen.Id("part").Op("==").Lit(0)).Block(
-			jen.Qual(asmPath, "ColSum").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()), delta, jen.Id("n"), jen.Id(d.OutConst))))
+		bias := []jen.Code{jen.Qual(asmPath, "ColSum").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()), delta, jen.Id("n"), jen.Id(d.OutConst))}
+		if g := d.BiasPenalty; !g.Zero() {
+			bias = append(bias, jen.Id("penalty").Op("+=").Qual(asmPath, "L1L2").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()),
+				jen.Id("t").Dot("model").Dot(d.Bias).Index(jen.Empty(), jen.Empty()), float32Lit(float32(g.L1)), float32Lit(float32(g.L2))))
+		}
+		code = append(code, jen.If(jen.Id("part").Op("==").Lit(0)).Block(bias...))
+	}
+	return code
+}
+
+// Regularized reports whether a regularizer adds to the loss.
+func (d *Dense) Regularized() bool { return !d.KernelPenalty.Zero() || !d.BiasPenalty.Zero() }
+
+// Penalty emits penalty += the layer's regularization penalty, for an evaluation's loss.
+func (d *Dense) Penalty(c Pass) []jen.Code {
+	var code []jen.Code
+	for _, x := range []struct {
+		field string
+		g     spec.Regularizer
+	}{{d.Kernel, d.KernelPenalty}, {d.Bias, d.BiasPenalty}} {
+		if !x.g.Zero() && x.field != "" {
+			code = append(code, jen.Id("penalty").Op("+=").Qual(asmPath, "Penalty").Call(
+				c.Model().Dot(x.field).Index(jen.Empty(), jen.Empty()), float32Lit(float32(x.g.L1)), float32Lit(float32(x.g.L2))))
+		}
 	}
 	return code
 }

@@ -78,6 +78,13 @@ func emitMain(p *Plan) (*jen.File, error) {
 	if p.Labels != nil {
 		job[jen.Id("AdaptLabels")] = jen.Id("m").Dot("AdaptLabels")
 	}
+	if len(p.Fit.Callbacks) > 0 {
+		var cbs []jen.Code
+		for _, c := range p.Fit.Callbacks {
+			cbs = append(cbs, callbackLit(c))
+		}
+		job[jen.Id("Callbacks")] = jen.Index().Qual(fitPath, "Callback").Values(cbs...)
+	}
 	f.Func().Id("main").Params().Block(
 		jen.Id("m").Op(":=").New(pkg("Model")),
 		jen.Qual("os", "Exit").Call(jen.Qual(cliPath, "Main").Call(jen.Qual(cliPath, "Job").Values(job))),
@@ -96,4 +103,33 @@ func columnsLit(cols []spec.Column) jen.Code {
 		}
 	}
 	return jen.Index().Qual(datasetPath, "Column").Values(vs...)
+}
+
+// callbackLit is the runtime/fit value of a spec's callback, every field set from the spec (which
+// holds Keras' defaults for what it leaves out).
+func callbackLit(c spec.Callback) jen.Code {
+	q := func(name string) *jen.Statement { return jen.Op("&").Qual(fitPath, name) }
+	ptr := func(v *float64) jen.Code {
+		if v == nil {
+			return jen.Nil()
+		}
+		return jen.New(jen.Lit(*v))
+	}
+	switch c.Type {
+	case "early_stopping":
+		return q("EarlyStopping").Values(jen.Dict{jen.Id("Monitor"): jen.Lit(c.Monitor), jen.Id("MinDelta"): jen.Lit(c.MinDelta),
+			jen.Id("Patience"): jen.Lit(c.Patience), jen.Id("Verbose"): jen.Lit(c.Verbose), jen.Id("Mode"): jen.Lit(c.Mode),
+			jen.Id("Baseline"): ptr(c.Baseline), jen.Id("RestoreBestWeights"): jen.Lit(c.RestoreBestWeights),
+			jen.Id("StartFromEpoch"): jen.Lit(c.StartFromEpoch)})
+	case "reduce_lr_on_plateau":
+		return q("ReduceLROnPlateau").Values(jen.Dict{jen.Id("Monitor"): jen.Lit(c.Monitor), jen.Id("Factor"): jen.Lit(c.Factor),
+			jen.Id("Patience"): jen.Lit(c.Patience), jen.Id("Verbose"): jen.Lit(c.Verbose), jen.Id("Mode"): jen.Lit(c.Mode),
+			jen.Id("MinDelta"): jen.Lit(c.MinDelta), jen.Id("Cooldown"): jen.Lit(c.Cooldown), jen.Id("MinLR"): jen.Lit(c.MinLR)})
+	case "model_checkpoint":
+		return q("ModelCheckpoint").Values(jen.Dict{jen.Id("Filepath"): jen.Lit(c.Filepath), jen.Id("Monitor"): jen.Lit(c.Monitor),
+			jen.Id("Verbose"): jen.Lit(c.Verbose), jen.Id("SaveBestOnly"): jen.Lit(c.SaveBestOnly), jen.Id("Mode"): jen.Lit(c.Mode)})
+	case "terminate_on_nan":
+		return q("TerminateOnNaN").Values()
+	}
+	panic("codegen: callback " + c.Type + " was not validated")
 }

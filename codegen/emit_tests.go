@@ -24,9 +24,9 @@ func emitTests(p *Plan) ([]File, error) {
 		}
 		var buf bytes.Buffer
 		data := struct {
-			Package, SpecPath    string
-			Parallel, Classifies bool
-		}{p.Package, p.SpecPath, p.parallel(), p.Classifies}
+			Package, SpecPath                 string
+			Parallel, Classifies, Regularized bool
+		}{p.Package, p.SpecPath, p.parallel(), p.Classifies, p.regularized()}
 		if err := tmpl.Execute(&buf, data); err != nil {
 			return nil, err
 		}

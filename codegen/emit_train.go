@@ -86,6 +86,11 @@ func emitTrain(p *Plan) (*jen.File, error) {
 		g.Id("grad").Id("Model").Comment("gradients of the mean loss of the last Gradients call")
 		g.Id("opt").Id("optimizerState")
 		g.Id("n").Int().Comment("rows in the last forward pass")
+		if p.modal() {
+			g.Id("seed").Uint64().Comment("seeds the dropout masks; Seed unless SetSeed changed it")
+			g.Id("step").Uint64().Comment("training steps so far, for the dropout masks")
+			g.Id("key").Uint64().Comment("this step's dropout key")
+		}
 		for _, l := range p.Body() {
 			d := l.Info()
 			g.Id(d.Act).Index(jen.Id("BatchSize").Op("*").Id(d.OutConst)).Float32().
@@ -146,13 +151,15 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	f.Line()
 
 	emitNewTrainer(p, f, par)
+	emitSetSeed(p, f)
+	emitSnapshot(f)
 	emitStageStep(p, f)
 	emitForwardRows(p, f, par)
 	emitDeltasRows(p, f, out, par)
 	emitWeightGradients(p, f)
 	emitSteps(p, f, par)
 	if par {
-		emitParts(f)
+		emitParts(p, f)
 	}
 
 	outputs := jen.Id("t").Dot(out.Info().Act)
@@ -189,7 +196,7 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 	if !par {
 		f.Comment("NewTrainer returns a Trainer that updates m.")
 		f.Func().Id("NewTrainer").Params(jen.Id("m").Op("*").Id("Model")).Op("*").Id("Trainer").Block(
-			jen.Return(jen.Op("&").Id("Trainer").Values(jen.Dict{jen.Id("model"): jen.Id("m")})),
+			jen.Return(jen.Op("&").Id("Trainer").Values(newTrainerFields(p))),
 		)
 		f.Line()
 		f.Comment("Close releases the Trainer's resources; this network's Trainer holds none besides memory.")
@@ -201,7 +208,7 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 	f.Comment("that takes half of every step of at least ParallelMinRows rows; Close stops it, and so does")
 	f.Comment("the garbage collector once the Trainer is unreachable.")
 	f.Func().Id("NewTrainer").Params(jen.Id("m").Op("*").Id("Model")).Op("*").Id("Trainer").Block(
-		jen.Id("t").Op(":=").Op("&").Id("Trainer").Values(jen.Dict{jen.Id("model"): jen.Id("m")}),
+		jen.Id("t").Op(":=").Op("&").Id("Trainer").Values(newTrainerFields(p)),
 		jen.If(jen.Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op(">").Lit(1)).Block(
 			jen.Id("t").Dot("pair").Op("=").Qual(parallelPath, "NewPair").Call(),
 			jen.Id("t").Dot("firstPart").Op("=").Id("t").Dot("runFirstLayerPart"),
@@ -229,6 +236,7 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 		jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(),
 		jen.Id("n").Int(),
 		jen.Id("loss").Index(jen.Lit(2)).Float32().Comment("mean loss of each half's rows"),
+		jen.Id("penalty").Index(jen.Lit(2)).Float64().Comment("the regularization penalty of each part's share of the parameters"),
 	)
 	f.Line()
 	f.Comment("half returns the rows of the batch that part (0 or 1) works on.")
@@ -243,7 +251,7 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 		g.List(jen.Id("lo"), jen.Id("mid")).Op(":=").Id("j").Dot("half").Call(jen.Lit(0))
 		g.Id("sum").Op(":=").Float64().Call(jen.Id("j").Dot("loss").Index(jen.Lit(0))).Op("*").Float64().Call(jen.Id("mid").Op("-").Id("lo")).
 			Op("+").Float64().Call(jen.Id("j").Dot("loss").Index(jen.Lit(1))).Op("*").Float64().Call(jen.Id("j").Dot("n").Op("-").Id("mid"))
-		g.Return(jen.Float32().Call(jen.Id("sum").Op("/").Float64().Call(jen.Id("j").Dot("n"))))
+		g.Return(jen.Float32().Call(jen.Id("sum").Op("/").Float64().Call(jen.Id("j").Dot("n")).Op("+").Id("j").Dot("penalty").Index(jen.Lit(0)).Op("+").Id("j").Dot("penalty").Index(jen.Lit(1))))
 	})
 	f.Line()
 }
@@ -326,6 +334,9 @@ func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 		params = append(params, jen.Id("shared").Bool())
 		forward = append(forward, jen.Id("shared"))
 	}
+	if p.modal() {
+		forward = append(forward, jen.True())
+	}
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("deltasRows").Params(params...).
 		Params(jen.Id("loss").Float32()).BlockFunc(func(g *jen.Group) {
 		g.Id("t").Dot("forwardRows").Call(forward...)
@@ -380,8 +391,13 @@ func emitWeightGradients(p *Plan, f *jen.File) {
 	f.Comment("weightGradients sets part's share (of parts) of every layer's gradients from the inputs x and")
 	f.Comment("the deltas of a batch of n rows: rows of each kernel gradient, and in part 0 the bias gradients.")
 	f.Comment("Each share is a contiguous run of each gradient array, which the same part then updates.")
+	results := []jen.Code{}
+	if p.regularized() {
+		f.Comment("It returns the regularization penalty of the same share of the parameters.")
+		results = append(results, jen.Id("penalty").Float64())
+	}
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("weightGradients").
-		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).BlockFunc(func(g *jen.Group) {
+		Params(jen.Id("x").Index().Float32(), jen.List(jen.Id("n"), jen.Id("part"), jen.Id("parts")).Int()).Params(results...).BlockFunc(func(g *jen.Group) {
 		body := p.Body()
 		for i, l := range body {
 			d := l.Info()
@@ -395,7 +411,25 @@ func emitWeightGradients(p *Plan, f *jen.File) {
 				g.Block(code...)
 			}
 		}
+		if p.regularized() {
+			g.Return()
+		}
 	})
+	if p.regularized() {
+		f.Line()
+		f.Comment("penalty is the regularization penalty of the parameters, which the loss includes.")
+		f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("penalty").Params().Params(jen.Id("penalty").Float64()).BlockFunc(func(g *jen.Group) {
+			c := trainerPass(p)
+			for _, l := range p.Layers {
+				if r, ok := l.(interface{ Penalty(Pass) []jen.Code }); ok {
+					for _, code := range r.Penalty(c) {
+						g.Add(code)
+					}
+				}
+			}
+			g.Return()
+		})
+	}
 	f.Line()
 }
 
@@ -426,7 +460,10 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		deltaArgs = append(deltaArgs, jen.False())
 	}
 	wholeDeltas := lossCorrect.Clone().Op("=").Add(call("deltasRows", deltaArgs...))
-	wholeGradients := call("weightGradients", jen.Id("x"), jen.Id("n"), jen.Lit(0), jen.Lit(1))
+	var wholeGradients jen.Code = call("weightGradients", jen.Id("x"), jen.Id("n"), jen.Lit(0), jen.Lit(1))
+	if p.regularized() {
+		wholeGradients = jen.Id("loss").Op("=").Float32().Call(jen.Float64().Call(jen.Id("loss")).Op("+").Add(call("weightGradients", jen.Id("x"), jen.Id("n"), jen.Lit(0), jen.Lit(1))))
+	}
 	small := jen.Id("n").Op("<").Id("ParallelMinRows")
 	startJob := jen.Id("t").Dot("job").Op("=").Id("job").Values(jen.Dict{jen.Id("x"): jen.Id("x"), jen.Id("y"): jen.Id("y"), jen.Id("n"): jen.Id("n")})
 	hasPair := jen.Id("t").Dot("pair").Op("!=").Nil()
@@ -434,8 +471,17 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	start := func(g *jen.Group, method string) {
 		g.Id("checkBatch").Call(jen.Lit(method), jen.Id("x"), jen.Id("y"), jen.Id("n"))
 		g.Id("t").Dot("n").Op("=").Id("n")
+		training := method != "EvalBatch"
+		if p.modal() && training {
+			g.Comment("This step's dropout masks: drawn from the seed and the step, whichever core draws them.")
+			g.List(jen.Id("t").Dot("key"), jen.Id("t").Dot("step")).Op("=").List(jen.Qual(asmPath, "DropoutKey").Call(jen.Id("t").Dot("seed"), jen.Id("t").Dot("step")), jen.Id("t").Dot("step").Op("+").Lit(1))
+		}
 		if len(p.Stage()) > 0 {
-			g.Id("x").Op("=").Id("t").Dot("stage").Call(jen.Id("x"), jen.Id("n"))
+			args := []jen.Code{jen.Id("x"), jen.Id("n")}
+			if p.modal() {
+				args = append(args, jen.Lit(training))
+			}
+			g.Id("x").Op("=").Id("t").Dot("stage").Call(args...)
 		}
 	}
 
@@ -458,8 +504,12 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	})
 	f.Line()
 	f.Comment("Apply updates the Model's parameters once from the gradients of the last Gradients call.")
+	clip := clipsByNorm(p.Optimizer)
 	f.Func().Add(recv()).Id("Apply").Params().BlockFunc(func(g *jen.Group) {
 		g.Add(call("startUpdate"))
+		if clip {
+			g.Add(call("clip"))
+		}
 		if par {
 			g.If(hasPair).Block(run("applyPart"), jen.Return())
 		}
@@ -477,22 +527,38 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		}
 		start(g, "TrainBatch")
 		g.Add(call("startUpdate"))
-		g.If(small).Block(wholeDeltas, wholeGradients, call("update", jen.Lit(0), jen.Lit(1)), jen.Return())
+		smallStep := []jen.Code{wholeDeltas, wholeGradients}
+		if clip {
+			smallStep = append(smallStep, call("clip"))
+		}
+		g.If(small).Block(append(smallStep, call("update", jen.Lit(0), jen.Lit(1)), jen.Return())...)
 		g.Add(startJob)
 		g.Comment("Two cores when they have lately been faster than one: the second core may be busy.")
 		g.Id("way").Op(":=").Lit(0)
 		g.Var().Id("start").Qual("time", "Time")
 		g.If(hasPair).Block(jen.List(jen.Id("way"), jen.Id("start")).Op("=").List(jen.Id("t").Dot("choose").Dot("Next").Call(), jen.Qual("time", "Now").Call()))
-		g.If(jen.Id("way").Op("==").Lit(1)).Block(
-			run("firstPart"),
-			run("deltasPart"),
-			run("gradientsApplyPart"),
-		).Else().BlockFunc(func(g *jen.Group) {
-			g.Comment("The same halves and shares one after the other: the same result as on two cores.")
-			for _, c := range append(append(both("runFirstLayerPart"), both("runDeltasPart")...), both("runGradientsApplyPart")...) {
-				g.Add(c)
-			}
-		})
+		if clip {
+			// Clipping by a norm needs every gradient before any update.
+			g.If(jen.Id("way").Op("==").Lit(1)).Block(
+				run("firstPart"), run("deltasPart"), run("gradientsPart"), call("clip"), run("applyPart"),
+			).Else().BlockFunc(func(g *jen.Group) {
+				g.Comment("The same halves and shares one after the other: the same result as on two cores.")
+				for _, c := range append(append(append(append(both("runFirstLayerPart"), both("runDeltasPart")...), both("runGradientsPart")...), call("clip")), both("runApplyPart")...) {
+					g.Add(c)
+				}
+			})
+		} else {
+			g.If(jen.Id("way").Op("==").Lit(1)).Block(
+				run("firstPart"),
+				run("deltasPart"),
+				run("gradientsApplyPart"),
+			).Else().BlockFunc(func(g *jen.Group) {
+				g.Comment("The same halves and shares one after the other: the same result as on two cores.")
+				for _, c := range append(append(both("runFirstLayerPart"), both("runDeltasPart")...), both("runGradientsApplyPart")...) {
+					g.Add(c)
+				}
+			})
+		}
 		g.If(hasPair).Block(jen.Id("t").Dot("choose").Dot("Done").Call(jen.Id("way"), jen.Qual("time", "Since").Call(jen.Id("start"))))
 		g.Return(jen.Id("t").Dot("job").Dot("result").Call())
 	})
@@ -502,6 +568,9 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	target := rowRange(jen.Id("y"), "OutputSize")
 	forwardArgs := []jen.Code{jen.Id("x"), jen.Id("lo"), jen.Id("hi")}
 	if par {
+		forwardArgs = append(forwardArgs, jen.False())
+	}
+	if p.modal() {
 		forwardArgs = append(forwardArgs, jen.False())
 	}
 	f.Comment("evalRows runs rows lo to hi of x forward and returns their mean loss against y.")
@@ -520,23 +589,30 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	f.Func().Add(recv()).Id("EvalBatch").Params(xyn...).Params(results...).BlockFunc(func(g *jen.Group) {
 		start(g, "EvalBatch")
 		whole := call("evalRows", jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"))
+		// done returns the loss, with the regularization penalty as Keras' evaluate includes it.
+		done := func(loss jen.Code) jen.Code {
+			if p.regularized() {
+				return jen.Return(jen.Float32().Call(jen.Float64().Call(loss).Op("+").Add(call("penalty"))))
+			}
+			return jen.Return(loss)
+		}
 		if !par {
-			g.Return(whole)
+			g.Add(done(whole))
 			return
 		}
-		g.If(small).Block(jen.Return(whole))
+		g.If(small).Block(done(whole))
 		g.Add(startJob)
 		g.Comment("In halves, on two cores when steps have lately been faster on two.")
 		g.If(hasPair.Clone().Op("&&").Id("t").Dot("choose").Dot("Best").Call().Op("==").Lit(1)).Block(run("evalPart")).
 			Else().Block(both("runEvalPart")...)
-		g.Return(jen.Id("t").Dot("job").Dot("result").Call())
+		g.Add(done(jen.Id("t").Dot("job").Dot("result").Call()))
 	})
 	f.Line()
 }
 
 // emitParts writes the parts of a two-core step, each run once on each core by the Pair, or one
 // after the other on one core.
-func emitParts(f *jen.File) {
+func emitParts(p *Plan, f *jen.File) {
 	recv := func() *jen.Statement { return jen.Params(jen.Id("t").Op("*").Id("Trainer")) }
 	part := jen.Id("part").Int()
 	job := func(field string) *jen.Statement { return jen.Id("t").Dot("job").Dot(field) }
@@ -558,11 +634,11 @@ func emitParts(f *jen.File) {
 	f.Line()
 	f.Comment("runGradientsPart computes this part's share of the weight gradients.")
 	f.Func().Add(recv()).Id("runGradientsPart").Params(part).Block(
-		jen.Id("t").Dot("weightGradients").Call(job("x"), job("n"), jen.Id("part"), jen.Lit(2)))
+		gradientsShare(p))
 	f.Line()
 	f.Comment("runGradientsApplyPart computes this part's share of the weight gradients and updates it.")
 	f.Func().Add(recv()).Id("runGradientsApplyPart").Params(part).Block(
-		jen.Id("t").Dot("weightGradients").Call(job("x"), job("n"), jen.Id("part"), jen.Lit(2)),
+		gradientsShare(p),
 		jen.Id("t").Dot("update").Call(jen.Id("part"), jen.Lit(2)))
 	f.Line()
 	f.Comment("runApplyPart updates this part's share of the parameters.")
@@ -589,10 +665,17 @@ func emitStageStep(p *Plan, f *jen.File) {
 	}
 	f.Comment("stage runs the first n rows of x through the layers before the first trained one and returns")
 	f.Comment("them, in the Trainer's input buffer.")
-	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("stage").Params(jen.Id("x").Index().Float32(), jen.Id("n").Int()).Index().Float32().BlockFunc(func(g *jen.Group) {
+	params := []jen.Code{jen.Id("x").Index().Float32(), jen.Id("n").Int()}
+	if p.modal() {
+		params = append(params, jen.Id("training").Bool())
+	}
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("stage").Params(params...).Index().Float32().BlockFunc(func(g *jen.Group) {
 		g.Id("in").Op(":=").Id("t").Dot("input").Index(jen.Empty(), jen.Id("n").Op("*").Id("InputSize"))
 		c := trainerPass(p)
 		c.Rows = jen.Id("n")
+		if p.modal() {
+			c.Training = jen.Id("training")
+		}
 		emitStage(p, g, c, jen.Id("in"), firstRows(jen.Id("x"), "InputSize"))
 		g.Return(jen.Id("in"))
 	})
@@ -623,4 +706,65 @@ func (p *Plan) modal() bool {
 		}
 	}
 	return false
+}
+
+// newTrainerFields are the fields NewTrainer sets.
+func newTrainerFields(p *Plan) jen.Dict {
+	d := jen.Dict{jen.Id("model"): jen.Id("m"), jen.Id("opt"): jen.Id("newOptimizerState").Call()}
+	if p.modal() {
+		d[jen.Id("seed")] = jen.Id("Seed")
+	}
+	return d
+}
+
+// emitSetSeed writes SetSeed, for a Trainer whose dropout masks are drawn from a seed.
+func emitSetSeed(p *Plan, f *jen.File) {
+	if !p.modal() {
+		return
+	}
+	f.Comment("SetSeed seeds the dropout masks of the steps to come (NewTrainer seeds them with Seed), so that")
+	f.Comment("the trainer's -seed gives other masks as it gives other initial weights and another shuffling.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("SetSeed").Params(jen.Id("seed").Uint64()).Block(
+		jen.List(jen.Id("t").Dot("seed"), jen.Id("t").Dot("step")).Op("=").List(jen.Id("seed"), jen.Lit(0)))
+	f.Line()
+}
+
+// gradientsShare is the statement that computes a part's share of the weight gradients (and keeps
+// its share of the penalty).
+func gradientsShare(p *Plan) jen.Code {
+	job := func(field string) *jen.Statement { return jen.Id("t").Dot("job").Dot(field) }
+	share := jen.Id("t").Dot("weightGradients").Call(job("x"), job("n"), jen.Id("part"), jen.Lit(2))
+	if p.regularized() {
+		return job("penalty").Index(jen.Id("part")).Op("=").Add(share)
+	}
+	return share
+}
+
+// regularized reports whether a regularizer adds to the loss.
+func (p *Plan) regularized() bool {
+	for _, l := range p.Layers {
+		if r, ok := l.(interface{ Regularized() bool }); ok && r.Regularized() {
+			return true
+		}
+	}
+	return false
+}
+
+// emitSnapshot writes Snapshot and Restore, with which EarlyStopping keeps the best epoch's
+// parameters (all of them, trained or fixed; not the optimiser's state, as Keras).
+func emitSnapshot(f *jen.File) {
+	f.Comment("Snapshot appends every parameter of the Model, in Tensors order, to dst[:0] and returns it.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("Snapshot").Params(jen.Id("dst").Index().Float32()).Index().Float32().Block(
+		jen.Id("dst").Op("=").Id("dst").Index(jen.Empty(), jen.Lit(0)),
+		jen.For(jen.List(jen.Id("_"), jen.Id("p")).Op(":=").Range().Id("t").Dot("model").Dot("Tensors").Call()).Block(
+			jen.Id("dst").Op("=").Append(jen.Id("dst"), jen.Id("p").Dot("Data").Op("..."))),
+		jen.Return(jen.Id("dst")),
+	)
+	f.Line()
+	f.Comment("Restore sets every parameter of the Model from src, a Snapshot of it.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("Restore").Params(jen.Id("src").Index().Float32()).Block(
+		jen.For(jen.List(jen.Id("_"), jen.Id("p")).Op(":=").Range().Id("t").Dot("model").Dot("Tensors").Call()).Block(
+			jen.Id("src").Op("=").Id("src").Index(jen.Copy(jen.Id("p").Dot("Data"), jen.Id("src")), jen.Empty())),
+	)
+	f.Line()
 }

@@ -79,11 +79,32 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 		var layer Layer
 		switch l.Type {
 		case "dense":
-			if !knownActivations[l.Activation] || initializerFunc[l.KernelInitializer] == "" || l.Units < 1 {
+			act, ok := activationTable[l.Activation]
+			if !ok || initializerFunc[l.KernelInitializer] == "" || l.Units < 1 {
 				return nil, fmt.Errorf("codegen: layer %d (%d units, activation %q, initializer %q) was not validated", i+1, l.Units, l.Activation, l.KernelInitializer)
 			}
-			layer = newDense(dense, index, l, l.Activation, in, inConst)
+			fused := l.Activation
+			if act.fromInput {
+				fused = "linear" // the activation becomes a layer of its own, which keeps its input
+			}
+			d := newDense(dense, index, l, fused, in, inConst)
 			dense++
+			p.Layers = append(p.Layers, d)
+			in, inConst = d.Out, d.OutConst
+			if fused == l.Activation {
+				continue
+			}
+			layer = newActivation(index+1, l.Activation, in, inConst)
+		case "activation":
+			if _, ok := activationTable[l.Activation]; !ok {
+				return nil, fmt.Errorf("codegen: layer %d has activation %q; the spec was not validated", i+1, l.Activation)
+			}
+			layer = newActivation(index, l.Activation, in, inConst)
+		case "dropout":
+			if !(l.Rate >= 0 && l.Rate < 1) {
+				return nil, fmt.Errorf("codegen: layer %d has dropout rate %v; the spec was not validated", i+1, l.Rate)
+			}
+			layer = newDropout(index, l.Rate, in, inConst)
 		case "rescaling", "normalization":
 			if dense > 0 {
 				return nil, fmt.Errorf("codegen: layer %d (%s) comes after a dense layer; the spec was not validated", i+1, l.Type)
@@ -94,12 +115,12 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 				layer = newNormalization(index, in, inConst)
 			}
 		default:
-			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense, rescaling and normalization layers can be generated", i+1, l.Type)
+			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense, activation, dropout, rescaling and normalization layers can be generated", i+1, l.Type)
 		}
 		p.Layers = append(p.Layers, layer)
 		in, inConst = layer.Info().Out, layer.Info().OutConst
 	}
-	if dense == 0 || p.Output().Info().Kind != "dense" {
+	if dense == 0 || m.Layers[len(m.Layers)-1].Type != "dense" {
 		return nil, fmt.Errorf("codegen: the spec's last layer is not dense; the spec was not validated")
 	}
 	for p.First < len(p.Layers) && !trains(p.Layers[p.First]) {
@@ -138,10 +159,9 @@ func trains(l Layer) bool {
 	return false
 }
 
-// knownActivations and knownLosses are what the emitters can write.
+// knownLosses are the losses the emitters can write.
 var (
-	knownActivations = map[string]bool{"linear": true, "relu": true, "sigmoid": true, "tanh": true, "softmax": true}
-	knownLosses      = map[string]bool{"categorical_crossentropy": true, "sparse_categorical_crossentropy": true,
+	knownLosses = map[string]bool{"categorical_crossentropy": true, "sparse_categorical_crossentropy": true,
 		"binary_crossentropy": true, "mean_squared_error": true, "mean_absolute_error": true}
 )
 

@@ -145,6 +145,22 @@ func (r *reader) layer(n *yaml.Node, path string) Layer {
 	if v, ok := f["offset"]; ok {
 		l.Offset, _ = r.number(join(path, "offset"), v.val)
 	}
+	if v, ok := f["rate"]; ok {
+		l.Rate, _ = r.number(join(path, "rate"), v.val)
+	} else if l.Type == "dropout" {
+		r.missing(path, n, "rate", "the fraction of inputs dropped while training, such as 0.2")
+	}
+	if l.Type == "activation" {
+		if _, ok := f["activation"]; !ok {
+			r.missing(path, n, "activation", strings.Join(activations, ", "))
+		}
+	}
+	if v, ok := f["kernel_regularizer"]; ok {
+		l.KernelRegularizer = r.regularizer(join(path, "kernel_regularizer"), v.val)
+	}
+	if v, ok := f["bias_regularizer"]; ok {
+		l.BiasRegularizer = r.regularizer(join(path, "bias_regularizer"), v.val)
+	}
 	return l
 }
 
@@ -173,7 +189,7 @@ func (r *reader) compile(n *yaml.Node) Compile {
 	if v, ok := f["optimizer"]; ok {
 		c.Optimizer = r.optimizer(v.val)
 	} else {
-		r.missing("compile", n, "optimizer", strings.Join(optimizers, " or "))
+		r.missing("compile", n, "optimizer", orList(optimizers))
 	}
 	if v, ok := f["loss"]; ok {
 		c.Loss, _ = r.str("compile.loss", v.val)
@@ -205,7 +221,7 @@ func (r *reader) optimizer(n *yaml.Node) Optimizer {
 		// The bare name is both the optimizer and its type: messages call it compile.optimizer.
 		r.pos[path] = posOf(n)
 		if n.ShortTag() != "!!str" {
-			r.fail(path, n, "adam, sgd or a mapping such as {type: adam, learning_rate: 0.001}")
+			r.fail(path, n, strings.Join(optimizers, ", ")+", or a mapping such as {type: adam, learning_rate: 0.001}")
 			return Optimizer{}
 		}
 		t := n.Value
@@ -220,7 +236,7 @@ func (r *reader) optimizer(n *yaml.Node) Optimizer {
 	}
 	v, ok := f["type"]
 	if !ok {
-		r.missing(path, n, "type", strings.Join(optimizers, " or "))
+		r.missing(path, n, "type", orList(optimizers))
 		return Optimizer{}
 	}
 	t, ok := r.str(join(path, "type"), v.val)
@@ -231,15 +247,39 @@ func (r *reader) optimizer(n *yaml.Node) Optimizer {
 	o.Type = t
 	for key, v := range f {
 		p := join(path, key)
-		if known && !slices.Contains(optimizerKeys[t], key) {
+		if known && !slices.Contains(optimizerKeys[t], key) && !slices.Contains(commonOptimizerKeys, key) {
 			r.bad[p] = true
 			r.add(posOf(v.key), "unknown key %q %s: %s has no %s (it is an option of %s); allowed: %s",
-				key, in(path), t, key, ownerOf(key), strings.Join(optimizerKeys[t], ", "))
+				key, in(path), t, key, ownerOf(key), strings.Join(append(slices.Clone(optimizerKeys[t]), commonOptimizerKeys...), ", "))
 			continue
 		}
 		switch key {
 		case "learning_rate":
+			if v.val.Kind == yaml.MappingNode {
+				o.Schedule = r.schedule(p, v.val)
+				if o.Schedule != nil {
+					o.LearningRate = o.Schedule.InitialLearningRate
+					if o.Schedule.Type == "piecewise_constant_decay" && len(o.Schedule.Values) > 0 {
+						o.LearningRate = o.Schedule.Values[0]
+					}
+				}
+				continue
+			}
 			o.LearningRate, _ = r.number(p, v.val)
+		case "rho":
+			o.Rho, _ = r.number(p, v.val)
+		case "centered":
+			o.Centered, _ = r.boolean(p, v.val)
+		case "initial_accumulator_value":
+			o.InitialAccumulator, _ = r.number(p, v.val)
+		case "weight_decay":
+			o.WeightDecay, _ = r.number(p, v.val)
+		case "clipnorm":
+			o.ClipNorm, _ = r.number(p, v.val)
+		case "global_clipnorm":
+			o.GlobalClipNorm, _ = r.number(p, v.val)
+		case "clipvalue":
+			o.ClipValue, _ = r.number(p, v.val)
 		case "beta_1":
 			o.Beta1, _ = r.number(p, v.val)
 		case "beta_2":
@@ -267,7 +307,15 @@ func ownerOf(key string) string {
 			owners = append(owners, t)
 		}
 	}
-	return strings.Join(owners, " or ")
+	return orList(owners)
+}
+
+// orList joins words as "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // fit reads the fit mapping over Keras' defaults.
@@ -287,6 +335,8 @@ func (r *reader) fit(n *yaml.Node) Fit {
 			fit.Shuffle, _ = r.boolean(p, v.val)
 		case "seed":
 			fit.Seed, _ = r.unsigned(p, v.val)
+		case "callbacks":
+			fit.Callbacks = r.callbacks(p, v.val)
 		}
 	}
 	return fit

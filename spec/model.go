@@ -40,18 +40,34 @@ func (in Input) Size() int {
 // normalization), which keeps its input's width, has no trainable parameters, and comes before
 // every dense layer.
 type Layer struct {
-	Type              string  // dense, rescaling or normalization
-	Units             int     // dense: output width, 1 to 65536
-	Activation        string  // dense: linear (default), relu, sigmoid, tanh, softmax (output layer only)
-	UseBias           bool    // dense: default true
-	KernelInitializer string  // dense: glorot_uniform (default), glorot_normal, he_uniform, he_normal
-	Scale             float64 // rescaling: x·Scale + Offset; Scale is required
-	Offset            float64 // rescaling: default 0
-	Pos               Pos     // where the layer's mapping is
+	Type              string      // dense, rescaling or normalization
+	Units             int         // dense: output width, 1 to 65536
+	Activation        string      // dense: linear (default), relu, sigmoid, tanh, softmax (output layer only)
+	UseBias           bool        // dense: default true
+	KernelInitializer string      // dense: glorot_uniform (default), glorot_normal, he_uniform, he_normal
+	Scale             float64     // rescaling: x·Scale + Offset; Scale is required
+	Offset            float64     // rescaling: default 0
+	Rate              float64     // dropout: the fraction of inputs set to 0 while training, in [0, 1); required
+	KernelRegularizer Regularizer // dense: added to the loss; zero for none
+	BiasRegularizer   Regularizer // dense: likewise for the bias
+	Pos               Pos         // where the layer's mapping is
 }
 
-// Dense reports whether l is a dense layer, as opposed to a preprocessing one.
+// Regularizer is Keras' L1L2 penalty of a parameter array w, added to the loss once per batch:
+// L1·Σ|w| + L2·Σw². The zero Regularizer adds nothing.
+type Regularizer struct {
+	L1, L2 float64 // >= 0
+}
+
+// Zero reports whether the regularizer adds nothing.
+func (r Regularizer) Zero() bool { return r.L1 == 0 && r.L2 == 0 }
+
+// Dense reports whether l is a dense layer.
 func (l Layer) Dense() bool { return l.Type == "dense" }
+
+// Preprocessing reports whether l is a preprocessing layer (rescaling, normalization), which
+// comes before every dense layer.
+func (l Layer) Preprocessing() bool { return l.Type == "rescaling" || l.Type == "normalization" }
 
 // Compile holds what Keras' model.compile takes.
 type Compile struct {
@@ -64,25 +80,72 @@ type Compile struct {
 // labels are classes; the other losses (mean_squared_error, mean_absolute_error) regress numbers.
 func (c Compile) Classifies() bool { return strings.HasSuffix(c.Loss, "crossentropy") }
 
-// Optimizer is the optimiser and its hyper-parameters, Keras' defaults filled in. The fields of
-// the other optimiser are zero (a spec may not set them: momentum with adam is an error).
+// Optimizer is the optimiser and its hyper-parameters, Keras 3's defaults filled in. The fields
+// other optimisers have are zero (a spec may not set them: momentum with adam is an error).
 type Optimizer struct {
-	Type         string  // adam or sgd
-	LearningRate float64 // adam: 0.001, sgd: 0.01; > 0 and <= 10
-	Beta1        float64 // adam: 0.9; in [0, 1)
-	Beta2        float64 // adam: 0.999; in [0, 1)
-	Epsilon      float64 // adam: 1e-7 (Keras' value, not PyTorch's 1e-8); > 0. amsgrad is always off
-	Momentum     float64 // sgd: 0; in [0, 1)
-	Nesterov     bool    // sgd: false
+	Type               string    // adam, sgd, rmsprop, adamw, adagrad, nadam or adamax
+	LearningRate       float64   // sgd: 0.01, the others 0.001; > 0 and <= 10; the initial rate of a Schedule
+	Schedule           *Schedule // nil for a constant LearningRate
+	Beta1              float64   // adam, adamw, nadam, adamax: 0.9; in [0, 1)
+	Beta2              float64   // likewise: 0.999; in [0, 1)
+	Epsilon            float64   // every optimizer but sgd: 1e-7 (Keras' value, not PyTorch's 1e-8); > 0. amsgrad is always off
+	Momentum           float64   // sgd, rmsprop: 0; in [0, 1)
+	Nesterov           bool      // sgd: false
+	Rho                float64   // rmsprop: 0.9; in [0, 1)
+	Centered           bool      // rmsprop: false
+	InitialAccumulator float64   // adagrad: 0.1 (initial_accumulator_value); >= 0
+	WeightDecay        float64   // every optimizer: w ← w − lr·weight_decay·w before each step, decoupled; adamw 0.004, the others 0
+	ClipNorm           float64   // every optimizer: rescale each gradient array to this L2 norm at most; 0 for none
+	GlobalClipNorm     float64   // every optimizer: rescale all gradients together to this norm at most; 0 for none
+	ClipValue          float64   // every optimizer: clip each gradient to [-ClipValue, ClipValue]; 0 for none (at most one of the three)
+}
+
+// Schedule is a Keras 3 learning-rate schedule, evaluated at the optimiser's step count (from 0,
+// before each update), with Keras' parameter names; fields of other types are zero.
+type Schedule struct {
+	Type                string    // exponential_decay, piecewise_constant_decay, inverse_time_decay, polynomial_decay, cosine_decay
+	InitialLearningRate float64   // every type but piecewise_constant_decay
+	DecaySteps          float64   // every type but piecewise_constant_decay; > 0
+	DecayRate           float64   // exponential_decay, inverse_time_decay
+	Staircase           bool      // exponential_decay, inverse_time_decay
+	Boundaries          []int64   // piecewise_constant_decay: increasing steps
+	Values              []float64 // piecewise_constant_decay: one more than the boundaries
+	EndLearningRate     float64   // polynomial_decay: 0.0001
+	Power               float64   // polynomial_decay: 1.0
+	Cycle               bool      // polynomial_decay
+	Alpha               float64   // cosine_decay: 0.0
+	WarmupTarget        *float64  // cosine_decay: nil (none)
+	WarmupSteps         float64   // cosine_decay: 0
 }
 
 // Fit holds what Keras' model.fit takes.
 type Fit struct {
-	Epochs          int     // default 1; 1 to 100000
-	BatchSize       int     // default 32; 1 to 65536 (and no more than the MNIST training samples)
-	ValidationSplit float64 // in [0, 1); the LAST fraction of the training set, before shuffling; floor(N·(1−split)) train
-	Shuffle         bool    // default true: reorder the training samples every epoch
-	Seed            uint64  // seeds weight initialisation and shuffling; default 0
+	Epochs          int        // default 1; 1 to 100000
+	BatchSize       int        // default 32; 1 to 65536 (and no more than the MNIST training samples)
+	ValidationSplit float64    // in [0, 1); the LAST fraction of the training set, before shuffling; floor(N·(1−split)) train
+	Shuffle         bool       // default true: reorder the training samples every epoch
+	Seed            uint64     // seeds weight initialisation, shuffling and dropout; default 0
+	Callbacks       []Callback // run at the end of each epoch (terminate_on_nan: each batch), in order
+}
+
+// Callback is a Keras 3 callback with Keras' parameter names and defaults; fields of other types
+// are zero.
+type Callback struct {
+	Type               string   // early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan
+	Monitor            string   // early_stopping, reduce_lr_on_plateau, model_checkpoint: val_loss
+	MinDelta           float64  // early_stopping: 0; reduce_lr_on_plateau: 1e-4
+	Patience           int      // early_stopping: 0; reduce_lr_on_plateau: 10
+	Mode               string   // auto, min or max: auto
+	Baseline           *float64 // early_stopping: nil (none)
+	StartFromEpoch     int      // early_stopping: 0
+	RestoreBestWeights bool     // early_stopping: false
+	Factor             float64  // reduce_lr_on_plateau: 0.1
+	Cooldown           int      // reduce_lr_on_plateau: 0
+	MinLR              float64  // reduce_lr_on_plateau: 0
+	Filepath           string   // model_checkpoint: required; {epoch} and {val_loss:.2f}-style fields are filled in
+	SaveBestOnly       bool     // model_checkpoint: false
+	Verbose            int      // 1 (nngen prints what Keras prints with verbose=1); 0 for silence
+	Pos                Pos      // where the callback's mapping is
 }
 
 // Data says where the data comes from. Source "mnist" reads the four MNIST IDX files shipped by

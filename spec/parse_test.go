@@ -253,12 +253,12 @@ data: {source: idx, train_images: /etc/passwd, test_images: "a\nb", foo: 1}
 `
 	want := strings.Join([]string{
 		`x.yaml:1:7: name: "Mnist" is not a valid package name; allowed: a lower-case letter, then lower-case letters, digits or _, at most 64 characters`,
-		`x.yaml:4:19: unknown key "unit" in layer 1 (did you mean "units"?); allowed: type, units, activation, use_bias, kernel_initializer, bias_initializer`,
-		`x.yaml:4:41: layer 1 activation: softmax is only allowed on the last layer; allowed here: linear, relu, sigmoid, tanh`,
+		`x.yaml:4:19: unknown key "unit" in layer 1 (did you mean "units"?); allowed: type, units, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer`,
+		`x.yaml:4:41: layer 1 activation: softmax is only allowed on the last layer; allowed here: linear, relu, sigmoid, tanh, leaky_relu, elu, gelu, silu, softplus, selu`,
 		`x.yaml:5:26: layer 2 units: want an integer, got "64x"`,
-		`x.yaml:5:43: layer 2 activation: unknown activation "rellu" (did you mean "relu"?); allowed: linear, relu, sigmoid, tanh, softmax`,
+		`x.yaml:5:43: layer 2 activation: unknown activation "rellu" (did you mean "relu"?); allowed: linear, relu, sigmoid, tanh, leaky_relu, elu, gelu, silu, softplus, selu, softmax`,
 		`x.yaml:6:5: layer 3 activation: compile.loss categorical_crossentropy needs softmax on the last layer, got linear (the default); allowed: softmax`,
-		`x.yaml:8:27: unknown key "momentum" in compile.optimizer: adam has no momentum (it is an option of sgd); allowed: type, learning_rate, beta_1, beta_2, epsilon, amsgrad`,
+		`x.yaml:8:27: unknown key "momentum" in compile.optimizer: adam has no momentum (it is an option of sgd or rmsprop); allowed: type, learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm, global_clipnorm, clipvalue`,
 		`x.yaml:8:57: compile.optimizer.learning_rate: 0 is out of range; allowed: > 0 and <= 10`,
 		`x.yaml:10:13: compile.metrics item 1: unknown metric "acc" (did you mean "accuracy"?); allowed: accuracy, mae, mse`,
 		`x.yaml:11:15: fit.epochs: 0 is out of range; allowed: 1 to 100000`,

@@ -19,6 +19,7 @@ func (r *reader) validate(m *Model) {
 	r.checkLoss(m)
 	r.checkMNIST(m)
 	r.checkCSVShapes(m)
+	r.checkToolbox(m)
 	r.checkParameters(m)
 }
 
@@ -157,15 +158,32 @@ func (r *reader) checkLayers(layers []Layer) {
 		if !r.ok(join(path, "type")) || !slices.Contains(layerTypes, l.Type) {
 			continue
 		}
+		if p := join(path, "activation"); r.has(p) && l.Activation == "softmax" && i < len(layers)-1 {
+			r.add(r.at(p), "%s: softmax is only allowed on the last layer; allowed here: %s",
+				label(p), strings.Join(activations[:len(activations)-1], ", "))
+		}
 		switch l.Type {
 		case "dense":
 			dense++
 			r.intIn(join(path, "units"), l.Units, 1, maxUnits)
 			r.oneOf(join(path, "activation"), "activation", l.Activation, activations)
 			r.oneOf(join(path, "kernel_initializer"), "initializer", l.KernelInitializer, initializers)
-			if p := join(path, "activation"); r.has(p) && l.Activation == "softmax" && i < len(layers)-1 {
-				r.add(r.at(p), "%s: softmax is only allowed on the last layer; allowed here: %s",
-					label(p), strings.Join(activations[:len(activations)-1], ", "))
+			r.checkRegularizer(join(path, "kernel_regularizer"), l.KernelRegularizer)
+			r.checkRegularizer(join(path, "bias_regularizer"), l.BiasRegularizer)
+			if !l.UseBias && r.has(join(path, "bias_regularizer")) && r.ok(join(path, "use_bias")) {
+				r.add(r.at(join(path, "bias_regularizer")), "%s: the layer has no bias (use_bias: false); allowed: a bias_regularizer only with a bias", label(join(path, "bias_regularizer")))
+			}
+			continue
+		case "activation":
+			r.oneOf(join(path, "activation"), "activation", l.Activation, activations)
+			if i == len(layers)-1 {
+				r.add(r.at(path), "%s: the last layer is an activation layer; allowed: a dense layer last, with the activation on it (activation: %s)", label(path), l.Activation)
+			}
+			continue
+		case "dropout":
+			r.floatIn(join(path, "rate"), l.Rate, l.Rate >= 0 && l.Rate < 1, ">= 0 and < 1")
+			if i == len(layers)-1 {
+				r.add(r.at(path), "%s: the last layer is a dropout layer; allowed: a dense layer last (dropout goes before it)", label(path))
 			}
 			continue
 		case "rescaling":

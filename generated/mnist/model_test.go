@@ -182,7 +182,8 @@ func TestTwoCoresMatchOne(t *testing.T) {
 	l1 := t1.EvalBatch(x, y, BatchSize)
 	t2.job = job{x: x, y: y, n: BatchSize}
 	t2.pair.Run(t2.evalPart)
-	if l2 := t2.job.result(); l1 != l2 {
+	l2 := t2.job.result()
+	if l1 != l2 {
 		t.Fatalf("evaluation: one core loss %v, two cores %v", l1, l2)
 	}
 }

@@ -7,24 +7,42 @@ import (
 	"math"
 )
 
-// Optimiser: Adam as Keras implements it (amsgrad off), with these settings from the spec.
+// Optimiser: Adam as Keras 3 implements it (amsgrad off), with these settings from the spec.
 const (
-	// LearningRate is the step size.
-	LearningRate = 0.001
+	// Epsilon keeps the update finite where the moments are zero (Keras: 1e-7).
+	Epsilon = 1e-07
 	// Beta1 is the decay rate of the first moment.
 	Beta1 = 0.9
 	// Beta2 is the decay rate of the second moment.
 	Beta2 = 0.999
-	// Epsilon keeps the update finite where the second moment is zero (Keras: 1e-7).
-	Epsilon = 1e-07
+	// LearningRate is the step size (ReduceLROnPlateau may lower it: see SetLearningRate).
+	LearningRate = 0.001
 )
 
 // optimizerState is what the optimiser remembers between updates.
 type optimizerState struct {
-	steps int     // updates applied so far
+	steps int     // updates applied so far (Keras' iterations)
+	lr    float64 // the learning rate of the current update
 	alpha float32 // the step size of the current update, bias corrections folded in
 	m     Model   // first moments
 	v     Model   // second moments
+}
+
+// newOptimizerState is the state before the first update.
+func newOptimizerState() optimizerState {
+	s := optimizerState{lr: LearningRate}
+	return s
+}
+
+// LearningRate returns the learning rate of the next update, as the float32 Keras keeps it.
+func (t *Trainer) LearningRate() float64 {
+	return float64(float32(t.opt.lr))
+}
+
+// SetLearningRate sets the learning rate of the updates to come, rounded to float32 as Keras'
+// variable holds it.
+func (t *Trainer) SetLearningRate(lr float64) {
+	t.opt.lr = float64(float32(lr))
 }
 
 // startUpdate prepares the optimiser's per-update values; it runs once per update, on one core.
@@ -32,7 +50,7 @@ func (t *Trainer) startUpdate() {
 	t.opt.steps++
 	s := float64(t.opt.steps)
 	// The bias corrections of both moments folded into the step size, as Keras does.
-	t.opt.alpha = float32(LearningRate * math.Sqrt(1-math.Pow(Beta2, s)) / (1 - math.Pow(Beta1, s)))
+	t.opt.alpha = float32(t.opt.lr * math.Sqrt(1-math.Pow(Beta2, s)) / (1 - math.Pow(Beta1, s)))
 }
 
 // update applies the optimiser to part's share (of parts) of the parameters: the rows of each

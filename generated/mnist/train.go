@@ -60,7 +60,10 @@ const TrainerBytes = 3*ModelBytes + 8*BatchSize*Dense1Units + 8*BatchSize*Dense2
 // that takes half of every step of at least ParallelMinRows rows; Close stops it, and so does
 // the garbage collector once the Trainer is unreachable.
 func NewTrainer(m *Model) *Trainer {
-	t := &Trainer{model: m}
+	t := &Trainer{
+		model: m,
+		opt:   newOptimizerState(),
+	}
 	if runtime.GOMAXPROCS(0) > 1 {
 		t.pair = parallel.NewPair()
 		t.firstPart = t.runFirstLayerPart
@@ -85,9 +88,10 @@ func (t *Trainer) Close() {
 
 // job is the batch of a two-core step and what each half found.
 type job struct {
-	x, y []float32
-	n    int
-	loss [2]float32 // mean loss of each half's rows
+	x, y    []float32
+	n       int
+	loss    [2]float32 // mean loss of each half's rows
+	penalty [2]float64 // the regularization penalty of each part's share of the parameters
 }
 
 // half returns the rows of the batch that part (0 or 1) works on.
@@ -103,7 +107,23 @@ func (j *job) half(part int) (lo, hi int) {
 func (j *job) result() float32 {
 	lo, mid := j.half(0)
 	sum := float64(j.loss[0])*float64(mid-lo) + float64(j.loss[1])*float64(j.n-mid)
-	return float32(sum / float64(j.n))
+	return float32(sum/float64(j.n) + j.penalty[0] + j.penalty[1])
+}
+
+// Snapshot appends every parameter of the Model, in Tensors order, to dst[:0] and returns it.
+func (t *Trainer) Snapshot(dst []float32) []float32 {
+	dst = dst[:0]
+	for _, p := range t.model.Tensors() {
+		dst = append(dst, p.Data...)
+	}
+	return dst
+}
+
+// Restore sets every parameter of the Model from src, a Snapshot of it.
+func (t *Trainer) Restore(src []float32) {
+	for _, p := range t.model.Tensors() {
+		src = src[copy(p.Data, src):]
+	}
 }
 
 // forwardRows runs rows lo to hi of x through every layer into the same rows of the activation

@@ -70,6 +70,7 @@ type Job struct {
 
 	AdaptInputs func(mean, variance []float64) // nil, or sets a normalization layer's statistics
 	AdaptLabels func(mean, variance []float64) // nil, or sets the labels' standardisation
+	Callbacks   []fit.Callback                 // the spec's callbacks, run by the fit loop
 }
 
 // Main runs the trainer program with os.Args and returns its exit status: 0 on success, 1 when
@@ -196,6 +197,9 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("validation_split %g leaves no training samples of %d", job.ValidationSplit, all.N)
 	}
 	job.Model.Init(o.seed)
+	if s, ok := job.Trainer.(interface{ SetSeed(uint64) }); ok {
+		s.SetSeed(o.seed) // the dropout masks follow the seed too
+	}
 	if err := adapt(job, train); err != nil {
 		return err
 	}
@@ -212,11 +216,12 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	history, err := fit.Fit(job.Trainer, train, val, fit.Config{
 		Inputs: job.Inputs, Outputs: job.Outputs, Epochs: o.epochs, BatchSize: job.BatchSize,
 		Shuffle: job.Shuffle, Seed: o.seed, Metrics: job.Metrics, Progress: progress,
+		Callbacks: job.Callbacks, Save: job.Model.Save,
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "trained %d epochs in %.3fs\n", o.epochs, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "trained %d epochs in %.3fs\n", len(history), time.Since(start).Seconds())
 	if o.history != "" {
 		if err := fit.WriteHistory(o.history, job.Metrics, history); err != nil {
 			return err
