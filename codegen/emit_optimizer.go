@@ -209,8 +209,12 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 	f.Line()
 	emitClip(p, f)
 
-	share := func(base *jen.Statement, field string) jen.Code { return base.Dot(field).Index(jen.Id("lo"), jen.Id("hi")) }
-	whole := func(base *jen.Statement, field string) jen.Code { return base.Dot(field).Index(jen.Empty(), jen.Empty()) }
+	share := func(base *jen.Statement, field string) jen.Code {
+		return base.Dot(field).Index(jen.Id("lo"), jen.Id("hi"))
+	}
+	whole := func(base *jen.Statement, field string) jen.Code {
+		return base.Dot(field).Index(jen.Empty(), jen.Empty())
+	}
 	steps := func(field string, sp span) []jen.Code {
 		var code []jen.Code
 		if o.ClipValue > 0 {
