@@ -91,14 +91,20 @@ func checkModel(t *testing.T, m *Model) {
 	pre, normalizations := m.Preprocessing(), 0
 	for i, l := range m.Layers {
 		switch {
-		case i < pre && l.Type == "rescaling":
+		case l.Type == "rescaling" && i < pre:
 			if math.Abs(l.Scale) > maxRescale || math.Abs(l.Offset) > maxRescale || math.IsNaN(l.Scale+l.Offset) {
 				fail("bad rescaling")
 			}
-		case i < pre && l.Type == "normalization":
+		case l.Type == "normalization" && i < pre:
 			normalizations++
-		case i < pre:
-			fail("bad preprocessing layer")
+		case l.Type == "activation":
+			if !slices.Contains(activations, l.Activation) || i == len(m.Layers)-1 {
+				fail("bad activation layer")
+			}
+		case l.Type == "dropout":
+			if !(l.Rate >= 0 && l.Rate < 1) || i == len(m.Layers)-1 {
+				fail("bad dropout layer")
+			}
 		case l.Type != "dense" || l.Units < 1 || l.Units > maxUnits || !slices.Contains(activations, l.Activation) ||
 			!slices.Contains(initializers, l.KernelInitializer) || l.Pos.Line < 1:
 			fail("bad layer")
@@ -107,7 +113,7 @@ func checkModel(t *testing.T, m *Model) {
 			fail("softmax on a hidden layer")
 		}
 	}
-	if pre == len(m.Layers) || normalizations > 1 {
+	if pre == len(m.Layers) || normalizations > 1 || !m.Output().Dense() {
 		fail("no dense layer, or two normalizations")
 	}
 	o := m.Compile.Optimizer

@@ -189,8 +189,8 @@ func (c Column) String() string {
 	return strconv.Itoa(c.Index)
 }
 
-// Preprocessing is the number of preprocessing layers at the start of the network (validation
-// puts them before every dense layer).
+// Preprocessing is the number of layers before the first dense layer: every preprocessing layer
+// (validation puts them there), and any dropout or activation layer among them.
 func (m *Model) Preprocessing() int {
 	n := 0
 	for n < len(m.Layers) && !m.Layers[n].Dense() {

@@ -14,7 +14,7 @@ import (
 func (r *reader) regularizer(path string, n *yaml.Node) Regularizer {
 	var g Regularizer
 	f := r.fields(n, path, regularizerKeys)
-	if f != nil && len(f) == 0 && r.ok(path) {
+	if f != nil && len(n.Content) == 0 && r.ok(path) {
 		r.add(posOf(n), "%s: an empty mapping; want {l1: 0.01}, {l2: 0.01} or {l1: 0.01, l2: 0.01}", label(path))
 	}
 	for key, v := range f {

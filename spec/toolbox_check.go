@@ -67,7 +67,11 @@ func (r *reader) checkSchedule(path string, s Schedule) {
 	}
 	for i, b := range s.Boundaries {
 		if b < 0 || i > 0 && b <= s.Boundaries[i-1] {
-			r.add(r.at(at("boundaries")), "%s: %v does not increase from 0; allowed: increasing step counts such as [1000, 2000]", label(at("boundaries")), s.Boundaries)
+			steps := make([]int, len(s.Boundaries))
+			for i, b := range s.Boundaries {
+				steps[i] = int(b)
+			}
+			r.add(r.at(at("boundaries")), "%s: %s does not increase from 0; allowed: increasing step counts such as [1000, 2000]", label(at("boundaries")), shape(steps))
 			break
 		}
 	}
