@@ -1,7 +1,9 @@
 // Package codegen turns a validated spec.Model into the Go source of a package specialised to
-// that network. It runs in three stages: plan (spec -> a typed list of layers with their shapes,
-// buffers and names, plan.go), emit (plan -> Go files through jennifer, one emitter per file and
-// per layer kind) and format (gofmt, with the line-numbered source on failure).
+// that network. It runs in three stages: plan (spec -> a list of layers, each kind one type in one
+// file — dense.go, activations.go, dropout.go, rescaling.go, normalization.go — with their shapes,
+// parameters, buffers and the code of their passes, plan.go and layer.go), emit (plan -> Go files
+// through jennifer, one emitter per file, which know no layer kind) and format (gofmt, with the
+// line-numbered source on failure).
 //
 // The generated package for a spec named mnist with layers Dense(64, relu) and Dense(10,
 // softmax) offers:
@@ -20,15 +22,22 @@
 //	type Trainer struct{ ... }                          // buffers for BatchSize rows, allocated once
 //	func NewTrainer(m *Model) *Trainer                  // with GOMAXPROCS > 1, a helper goroutine
 //	func (t *Trainer) Close()                           // stops the helper
-//	func (t *Trainer) Gradients(x, y []float32, n int) (loss float32, correct int) // forward + backward of n rows
+//	func (t *Trainer) Gradients(x, y []float32, n int) (loss float32) // forward + backward of n rows
 //	func (t *Trainer) Output() []float32               // the last forward pass's outputs, n×OutputSize
-//	func (t *Trainer) GradTensors() []weights.Tensor   // the last Gradients' results, in Tensors order
+//	func (t *Trainer) GradTensors() []weights.Tensor   // the last Gradients' results, trained parameters only
 //	func (t *Trainer) Apply()                          // one optimiser step from those gradients
-//	func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32, correct int) // Gradients, then Apply
-//	func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32, correct int)  // forward only
+//	func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32) // Gradients, then Apply
+//	func (t *Trainer) EvalBatch(x, y []float32, n int) (loss float32)  // forward only
+//	func (t *Trainer) Snapshot(dst []float32) []float32 / Restore(src []float32) // for EarlyStopping
+//	func (t *Trainer) LearningRate() float64 / SetLearningRate(float64) // without a schedule
+//	func (t *Trainer) SetSeed(seed uint64)              // with dropout: its masks' seed
+//
+// A classifier also has ClassCount, Classes, SetClasses and PredictClass; a network with a
+// normalization layer AdaptInputs, with standardised labels AdaptLabels.
 //
 // x holds n rows of InputSize values and y n rows of OutputSize targets (one-hot for the
-// cross-entropies); loss is the mean over the n rows; gradients are of that mean. cmd/train
+// cross-entropies); loss is the mean over the n rows, plus any regularization penalty; gradients
+// are of that loss. cmd/train
 // beside the package is a trainer program, and model_test.go tests that Predict and a training
 // step allocate nothing (and, for networks large enough to share steps between two cores, that
 // two cores give bit-identical results to one), with benchmarks.
