@@ -248,39 +248,65 @@ func TestClipValue(t *testing.T) {
 	}
 }
 
-// TestKerasToolboxNoAllocs checks that the new kernels, given slices of stack arrays, allocate
-// nothing.
+// TestKerasToolboxNoAllocs checks that each new kernel, given slices of stack arrays, allocates
+// nothing (the arrays stay on the stack).
 func TestKerasToolboxNoAllocs(t *testing.T) {
-	allocs := testing.AllocsPerRun(100, func() {
-		var x, z, d, p, g, m, v, w [64]float32
-		x[3], z[3], d[3], g[3], v[3] = 0.5, -0.25, 1, 0.125, 0.01
-		LeakyReLU(x[:], 0.2)
-		LeakyReLUBackward(d[:], x[:], 0.2)
-		ELU(x[:], 1)
-		ELUBackward(d[:], x[:], 1)
-		SELU(x[:])
-		SELUBackward(d[:], x[:])
-		GELU(x[:])
-		GELUBackward(d[:], z[:])
-		GELUTanh(x[:])
-		GELUTanhBackward(d[:], z[:])
-		SiLU(x[:])
-		SiLUBackward(d[:], z[:])
-		Softplus(x[:])
-		SoftplusBackward(d[:], x[:])
-		RMSprop(p[:], g[:], v[:], m[:], w[:], 1e-3, 0.9, 0.9, 1e-7)
-		RMSprop(p[:], g[:], v[:], nil, nil, 1e-3, 0.9, 0, 1e-7)
-		Adagrad(p[:], g[:], v[:], 1e-3, 1e-7)
-		Adamax(p[:], g[:], m[:], v[:], 1e-3, OneMinusPow(0.9, 3), 0.9, 0.999, 1e-7)
-		s, _ := NadamScalars(3, 0.9, 0.999, NadamProduct(2, 0.9))
-		Nadam(p[:], g[:], m[:], v[:], 1e-3, s, 0.9, 0.999, 1e-7)
-		WeightDecay(p[:], 1e-3, 0.004)
-		ClipNorm(g[:], 1)
-		Scale(g[:], GlobalClipScale(SumSquares(g[:])+SumSquares(d[:]), 1))
-		ClipValue(g[:], 0.5)
-		sink += x[3] + d[3] + p[3] + g[3]
-	})
-	if allocs != 0 {
-		t.Errorf("the Keras activations, optimisers and clipping on stack arrays allocate %v times per run", allocs)
+	noAllocs := func(name string, f func()) {
+		t.Helper()
+		if a := testing.AllocsPerRun(100, f); a != 0 {
+			t.Errorf("%s on stack arrays allocates %v times per run", name, a)
+		}
 	}
+	type arrays struct{ x, z, d, p, g, m, v, w [64]float32 }
+	fill := func(a *arrays) {
+		for i := range a.x {
+			a.x[i], a.z[i], a.d[i], a.p[i] = float32(i)/16-2, float32(i)/32-1, 1, 0.5
+			a.g[i], a.m[i], a.v[i], a.w[i] = float32(i)/64-0.5, 0.01, 0.02, 0.001
+		}
+	}
+	noAllocs("LeakyReLU", func() { var a arrays; fill(&a); LeakyReLU(a.x[:], 0.2); sink += a.x[3] })
+	noAllocs("LeakyReLUBackward", func() { var a arrays; fill(&a); LeakyReLUBackward(a.d[:], a.x[:], 0.2); sink += a.d[3] })
+	noAllocs("ELU", func() { var a arrays; fill(&a); ELU(a.x[:], 1); sink += a.x[3] })
+	noAllocs("ELUBackward", func() { var a arrays; fill(&a); ELUBackward(a.d[:], a.x[:], 1); sink += a.d[3] })
+	noAllocs("SELU", func() { var a arrays; fill(&a); SELU(a.x[:]); sink += a.x[3] })
+	noAllocs("SELUBackward", func() { var a arrays; fill(&a); SELUBackward(a.d[:], a.x[:]); sink += a.d[3] })
+	noAllocs("GELU", func() { var a arrays; fill(&a); GELU(a.x[:]); sink += a.x[3] })
+	noAllocs("GELUBackward", func() { var a arrays; fill(&a); GELUBackward(a.d[:], a.z[:]); sink += a.d[3] })
+	noAllocs("GELUTanh", func() { var a arrays; fill(&a); GELUTanh(a.x[:]); sink += a.x[3] })
+	noAllocs("GELUTanhBackward", func() { var a arrays; fill(&a); GELUTanhBackward(a.d[:], a.z[:]); sink += a.d[3] })
+	noAllocs("SiLU", func() { var a arrays; fill(&a); SiLU(a.x[:]); sink += a.x[3] })
+	noAllocs("SiLUBackward", func() { var a arrays; fill(&a); SiLUBackward(a.d[:], a.z[:]); sink += a.d[3] })
+	noAllocs("Softplus", func() { var a arrays; fill(&a); Softplus(a.x[:]); sink += a.x[3] })
+	noAllocs("SoftplusBackward", func() { var a arrays; fill(&a); SoftplusBackward(a.d[:], a.x[:]); sink += a.d[3] })
+	noAllocs("RMSprop", func() {
+		var a arrays
+		fill(&a)
+		RMSprop(a.p[:], a.g[:], a.v[:], a.m[:], a.w[:], 1e-3, 0.9, 0.9, 1e-7)
+		RMSprop(a.p[:], a.g[:], a.v[:], nil, nil, 1e-3, 0.9, 0, 1e-7)
+		sink += a.p[3]
+	})
+	noAllocs("Adagrad", func() { var a arrays; fill(&a); Adagrad(a.p[:], a.g[:], a.v[:], 1e-3, 1e-7); sink += a.p[3] })
+	noAllocs("Adamax", func() {
+		var a arrays
+		fill(&a)
+		Adamax(a.p[:], a.g[:], a.m[:], a.v[:], 1e-3, OneMinusPow(0.9, 3), 0.9, 0.999, 1e-7)
+		sink += a.p[3]
+	})
+	noAllocs("Nadam", func() {
+		var a arrays
+		fill(&a)
+		s, _ := NadamScalars(3, 0.9, 0.999, NadamProduct(2, 0.9))
+		Nadam(a.p[:], a.g[:], a.m[:], a.v[:], 1e-3, s, 0.9, 0.999, 1e-7)
+		sink += a.p[3]
+	})
+	noAllocs("WeightDecay", func() { var a arrays; fill(&a); WeightDecay(a.p[:], 1e-3, 0.004); sink += a.p[3] })
+	noAllocs("SumSquares", func() { var a arrays; fill(&a); sink += float32(SumSquares(a.g[:])) })
+	noAllocs("ClipNorm", func() { var a arrays; fill(&a); ClipNorm(a.g[:], 1); sink += a.g[3] })
+	noAllocs("GlobalClipScale", func() {
+		var a arrays
+		fill(&a)
+		Scale(a.g[:], GlobalClipScale(SumSquares(a.g[:])+SumSquares(a.d[:]), 1))
+		sink += a.g[3]
+	})
+	noAllocs("ClipValue", func() { var a arrays; fill(&a); ClipValue(a.g[:], 0.5); sink += a.g[3] })
 }

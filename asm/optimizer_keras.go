@@ -5,8 +5,10 @@ import "math"
 // Keras 3's other optimisers (keras-team/keras at 3422977, keras/src/optimizers/*.py), one
 // variable's update each, as Keras' update_step computes it. Each kernel does Keras' float32
 // operations in Keras' order, none fused into a multiply-add (the explicit float32 conversions stop
-// the Go compiler from fusing), so that given the same float32 scalars it gives Keras' float32
-// results (TensorFlow's or JAX's eager CPU kernels, which round every operation) bit for bit.
+// the Go compiler from fusing; TestKerasOptimizers holds on arm64, where Go fuses otherwise), so
+// that given the same float32 scalars it gives Keras' float32 results bit for bit wherever Keras
+// rounds every operation (TensorFlow's and JAX's eager CPU kernels; an XLA-compiled step may fuse
+// some into multiply-adds and differ in the last bits).
 //
 // The arguments follow Keras' types. Keras keeps an optimiser's hyper-parameters (rho, momentum,
 // beta_1, beta_2, epsilon, weight_decay) as Python floats, that is float64, and converts them to
