@@ -6,30 +6,6 @@ import (
 	"github.com/dave/jennifer/jen"
 )
 
-// parallelMinRows is the smallest batch that a step shares between two cores: below it the two
-// halves are too small for the kernels to run at speed and the synchronisation dominates.
-const parallelMinRows = 8
-
-// parallelMinFlops is the work of a full batch's forward pass (2·BatchSize·Σ In·Out flops over
-// the kernels) below which a network is not given the two-core path at all: such a step takes a
-// few µs, the order of a hand-over between two cores.
-const parallelMinFlops = 1 << 20
-
-// parallel reports whether the generated Trainer can share a step between two cores.
-func (p *Plan) parallel() bool {
-	macs := 0
-	for _, prm := range params(p) {
-		if prm.ShareRow != "" { // kernels: the products' multiply-adds
-			n := 1
-			for _, d := range prm.Dims {
-				n *= d
-			}
-			macs += n
-		}
-	}
-	return p.BatchSize >= 2*parallelMinRows && 2*p.BatchSize*macs >= parallelMinFlops
-}
-
 // firstRows is the expression base[:n*size]: the first n rows of a row-major buffer.
 func firstRows(base *jen.Statement, size string) *jen.Statement {
 	return base.Index(jen.Empty(), jen.Id("n").Op("*").Id(size))
@@ -102,7 +78,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 				Commentf("the loss gradient with respect to layer %d's outputs (see its Backward)", d.Index)
 		}
 		for _, b := range buffers(p) {
-			g.Id(b.Field).Index(jen.Id("BatchSize").Op("*").Id(b.Width)).Id(b.Type).Comment(b.Comment)
+			g.Id(b.Field).Index(jen.Add(b.rows()).Op("*").Id(b.Width)).Id(b.Type).Comment(b.Comment)
 		}
 		if len(p.Stage()) > 0 {
 			g.Id("input").Index(jen.Id("BatchSize").Op("*").Id("InputSize")).Float32().Comment("the batch's inputs after the input stage")
@@ -137,7 +113,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 		if b.Type == "uint8" {
 			size = 1
 		}
-		extra.Op("+").Lit(size).Op("*").Id("BatchSize").Op("*").Id(b.Width)
+		extra.Op("+").Lit(size).Op("*").Add(b.rows()).Op("*").Id(b.Width)
 	}
 	if len(p.Stage()) > 0 {
 		extra.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id("InputSize")

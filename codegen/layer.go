@@ -59,9 +59,18 @@ type LayerInfo struct {
 // Buffer is an array a layer keeps in the Trainer: rows of width Width constant, of Go type Type.
 type Buffer struct {
 	Field   string // the Trainer's field
-	Width   string // the constant of a row's width; the array has BatchSize rows
+	Width   string // the constant of a row's width
+	Rows    int    // the number of rows; 0 for BatchSize
 	Type    string // float32 or uint8
 	Comment string
+}
+
+// rows is the expression of the buffer's row count.
+func (b Buffer) rows() jen.Code {
+	if b.Rows > 0 {
+		return jen.Lit(b.Rows)
+	}
+	return jen.Id("BatchSize")
 }
 
 // InputSharer is a layer whose forward pass can be computed in shares of its inputs and summed (a

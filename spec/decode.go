@@ -137,7 +137,22 @@ func (r *reader) layer(n *yaml.Node, path string) Layer {
 			r.add(posOf(v.val), "%s: %s is not supported%s; allowed: zeros", label(p), quote(s), didYouMean(s, []string{"zeros"}))
 		}
 	}
-	if v, ok := f["scale"]; ok {
+	if l.Type == "batch_normalization" {
+		l.BatchNorm = BatchNorm{Momentum: 0.99, Epsilon: 0.001, Center: true, Scale: true}
+		for key, v := range f {
+			p := join(path, key)
+			switch key {
+			case "momentum":
+				l.BatchNorm.Momentum, _ = r.number(p, v.val)
+			case "epsilon":
+				l.BatchNorm.Epsilon, _ = r.number(p, v.val)
+			case "center":
+				l.BatchNorm.Center, _ = r.boolean(p, v.val)
+			case "scale":
+				l.BatchNorm.Scale, _ = r.boolean(p, v.val)
+			}
+		}
+	} else if v, ok := f["scale"]; ok {
 		l.Scale, _ = r.number(join(path, "scale"), v.val)
 	} else if l.Type == "rescaling" {
 		r.missing(path, n, "scale", "the factor x is multiplied by, such as 0.00392156862745098 (1/255)")

@@ -4,7 +4,7 @@ package spec
 // what a spec leaves out.
 
 var (
-	layerTypes   = []string{"dense", "activation", "dropout", "rescaling", "normalization"}
+	layerTypes   = []string{"dense", "activation", "dropout", "batch_normalization", "rescaling", "normalization"}
 	activations  = []string{"linear", "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "selu", "softmax"}
 	initializers = []string{"glorot_uniform", "glorot_normal", "he_uniform", "he_normal"}
 	optimizers   = []string{"adam", "sgd", "rmsprop", "adamw", "adagrad", "nadam", "adamax"}
@@ -21,7 +21,7 @@ var (
 	topKeys      = []string{"name", "input", "layers", "compile", "fit", "data"}
 	inputKeys    = []string{"shape"}
 	allLayerKeys = []string{"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-		"kernel_regularizer", "bias_regularizer", "rate", "scale", "offset"}
+		"kernel_regularizer", "bias_regularizer", "rate", "scale", "offset", "momentum", "epsilon", "center"}
 	compileKeys     = []string{"optimizer", "loss", "metrics"}
 	fitKeys         = []string{"epochs", "batch_size", "validation_split", "shuffle", "seed", "callbacks"}
 	regularizerKeys = []string{"l1", "l2"}
@@ -30,11 +30,12 @@ var (
 
 	// layerKeys are the keys of a layer mapping, by layer type.
 	layerKeys = map[string][]string{
-		"dense":         {"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
-		"activation":    {"type", "activation"},
-		"dropout":       {"type", "rate"},
-		"rescaling":     {"type", "scale", "offset"},
-		"normalization": {"type"},
+		"dense":               {"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
+		"activation":          {"type", "activation"},
+		"dropout":             {"type", "rate"},
+		"batch_normalization": {"type", "momentum", "epsilon", "center", "scale"},
+		"rescaling":           {"type", "scale", "offset"},
+		"normalization":       {"type"},
 	}
 
 	// dataKeys are the keys of the data mapping, by source.

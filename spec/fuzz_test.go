@@ -101,6 +101,10 @@ func checkModel(t *testing.T, m *Model) {
 			if !slices.Contains(activations, l.Activation) || i == len(m.Layers)-1 {
 				fail("bad activation layer")
 			}
+		case l.Type == "batch_normalization":
+			if !(l.BatchNorm.Momentum >= 0 && l.BatchNorm.Momentum < 1 && l.BatchNorm.Epsilon > 0) || i == len(m.Layers)-1 {
+				fail("bad batch_normalization layer")
+			}
 		case l.Type == "dropout":
 			if !(l.Rate >= 0 && l.Rate < 1) || i == len(m.Layers)-1 {
 				fail("bad dropout layer")

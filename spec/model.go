@@ -48,9 +48,18 @@ type Layer struct {
 	Scale             float64     // rescaling: x·Scale + Offset; Scale is required
 	Offset            float64     // rescaling: default 0
 	Rate              float64     // dropout: the fraction of inputs set to 0 while training, in [0, 1); required
+	BatchNorm         BatchNorm   // batch_normalization's settings
 	KernelRegularizer Regularizer // dense: added to the loss; zero for none
 	BiasRegularizer   Regularizer // dense: likewise for the bias
 	Pos               Pos         // where the layer's mapping is
+}
+
+// BatchNorm holds a batch_normalization layer's settings, Keras 3's defaults filled in.
+type BatchNorm struct {
+	Momentum float64 // 0.99: moving = moving·momentum + batch·(1 − momentum); in [0, 1)
+	Epsilon  float64 // 0.001, added to the variance; > 0
+	Center   bool    // true: a trained offset beta
+	Scale    bool    // true: a trained factor gamma
 }
 
 // Regularizer is Keras' L1L2 penalty of a parameter array w, added to the loss once per batch:

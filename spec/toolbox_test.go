@@ -22,6 +22,12 @@ func TestParseToolboxBad(t *testing.T) {
 			`t.yaml:6:5: layer 3: the last layer is a dropout layer; allowed: a dense layer last (dropout goes before it)`},
 		{"activation last", map[int]string{6: "  - {type: activation, activation: sigmoid}"},
 			`t.yaml:6:5: layer 3: the last layer is an activation layer; allowed: a dense layer last, with the activation on it (activation: sigmoid)`},
+		{"batch normalization momentum", map[int]string{5: "  - {type: batch_normalization, momentum: 1}"},
+			`t.yaml:5:43: layer 2 momentum: 1 is out of range; allowed: >= 0 and < 1`},
+		{"batch normalization scale", map[int]string{5: "  - {type: batch_normalization, scale: 0.5}"},
+			`t.yaml:5:40: layer 2 scale: want true or false, got 0.5`},
+		{"batch normalization last", map[int]string{6: "  - {type: batch_normalization}"},
+			`t.yaml:6:5: layer 3: the last layer is a batch_normalization layer; allowed: a dense layer last`},
 		{"regularizer key", map[int]string{5: "  - {type: dense, units: 8, activation: relu, kernel_regularizer: {l3: 1}}"},
 			`t.yaml:5:68: unknown key "l3" in layer 2 kernel_regularizer (did you mean "l1"?); allowed: l1, l2`},
 		{"empty regularizer", map[int]string{5: "  - {type: dense, units: 8, activation: relu, kernel_regularizer: {}}"},
@@ -110,6 +116,16 @@ func TestParseToolboxGood(t *testing.T) {
 		cb[0].Patience != 0 || cb[0].Mode != "auto" || cb[0].Verbose != 1 ||
 		cb[1].Filepath != "best-{epoch:02d}.weights" || cb[1].Monitor != "val_loss" || cb[2].Type != "terminate_on_nan" {
 		t.Errorf("callbacks %+v", cb)
+	}
+	m, err = Parse("t.yaml", []byte(csvEdit(map[int]string{5: "  - {type: batch_normalization}\n  - {type: batch_normalization, momentum: 0.9, epsilon: 1e-5, center: false, scale: false}"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Layers[1].BatchNorm; b != (BatchNorm{Momentum: 0.99, Epsilon: 0.001, Center: true, Scale: true}) {
+		t.Errorf("batch_normalization defaults %+v", b)
+	}
+	if b := m.Layers[2].BatchNorm; b != (BatchNorm{Momentum: 0.9, Epsilon: 1e-5}) {
+		t.Errorf("batch_normalization settings %+v", b)
 	}
 	// Keras' defaults of every optimizer and of reduce_lr_on_plateau.
 	for typ, want := range map[string]Optimizer{

@@ -180,6 +180,13 @@ func (r *reader) checkLayers(layers []Layer) {
 				r.add(r.at(path), "%s: the last layer is an activation layer; allowed: a dense layer last, with the activation on it (activation: %s)", label(path), l.Activation)
 			}
 			continue
+		case "batch_normalization":
+			r.floatIn(join(path, "momentum"), l.BatchNorm.Momentum, l.BatchNorm.Momentum >= 0 && l.BatchNorm.Momentum < 1, ">= 0 and < 1")
+			r.floatIn(join(path, "epsilon"), l.BatchNorm.Epsilon, l.BatchNorm.Epsilon > 0, "> 0")
+			if i == len(layers)-1 {
+				r.add(r.at(path), "%s: the last layer is a batch_normalization layer; allowed: a dense layer last", label(path))
+			}
+			continue
 		case "dropout":
 			r.floatIn(join(path, "rate"), l.Rate, l.Rate >= 0 && l.Rate < 1, ">= 0 and < 1")
 			if i == len(layers)-1 {
