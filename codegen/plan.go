@@ -73,7 +73,7 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 		Data:       m.Data,
 	}
 	in, inConst := p.InputSize, "InputSize"
-	dense := 0
+	dense, norms := 0, 0
 	for i, l := range m.Layers {
 		index := len(p.Layers) + 1
 		var layer Layer
@@ -100,6 +100,9 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 				return nil, fmt.Errorf("codegen: layer %d has activation %q; the spec was not validated", i+1, l.Activation)
 			}
 			layer = newActivation(index, l.Activation, in, inConst)
+		case "batch_normalization":
+			norms++
+			layer = newBatchNormalization(norms, index, l.BatchNorm, in, inConst)
 		case "dropout":
 			if !(l.Rate >= 0 && l.Rate < 1) {
 				return nil, fmt.Errorf("codegen: layer %d has dropout rate %v; the spec was not validated", i+1, l.Rate)
@@ -115,7 +118,7 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 				layer = newNormalization(index, in, inConst)
 			}
 		default:
-			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense, activation, dropout, rescaling and normalization layers can be generated", i+1, l.Type)
+			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense, activation, dropout, batch_normalization, rescaling and normalization layers can be generated", i+1, l.Type)
 		}
 		p.Layers = append(p.Layers, layer)
 		in, inConst = layer.Info().Out, layer.Info().OutConst
