@@ -276,6 +276,11 @@ func emitLearningRate(p *Plan, f *jen.File) {
 		g.Return(jen.Id("s"))
 	})
 	f.Line()
+	f.Comment("CurrentLearningRate returns the learning rate of the last update (before the first, of the")
+	f.Comment("first), as the float32 Keras keeps it; the epoch line shows it when it changes.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("CurrentLearningRate").Params().Float64().Block(
+		jen.Return(jen.Float64().Call(jen.Float32().Call(jen.Id("t").Dot("opt").Dot("lr")))))
+	f.Line()
 	if o.Schedule != nil {
 		return
 	}

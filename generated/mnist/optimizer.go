@@ -34,6 +34,12 @@ func newOptimizerState() optimizerState {
 	return s
 }
 
+// CurrentLearningRate returns the learning rate of the last update (before the first, of the
+// first), as the float32 Keras keeps it; the epoch line shows it when it changes.
+func (t *Trainer) CurrentLearningRate() float64 {
+	return float64(float32(t.opt.lr))
+}
+
 // LearningRate returns the learning rate of the next update, as the float32 Keras keeps it.
 func (t *Trainer) LearningRate() float64 {
 	return float64(float32(t.opt.lr))

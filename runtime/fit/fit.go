@@ -209,6 +209,8 @@ type loop struct {
 	meter meter // the running means of the current epoch
 	cb    callbackList
 
+	rate float64 // the learning rate the last summary line showed or implied; NaN when the network does not tell
+
 	values []float64 // the epochs' metrics and validation metrics, allocated once
 }
 
@@ -221,6 +223,7 @@ func newLoop(net Network, train, val *dataset.Set, cfg Config) *loop {
 		order: make([]int32, train.N),
 		rng:   newPCG(cfg.Seed),
 		meter: newMeter(cfg.Metrics),
+		rate:  learningRate(net),
 		// Every epoch's Metrics and ValMetrics, so that an epoch allocates nothing.
 		values: make([]float64, 2*len(cfg.Metrics)*cfg.Epochs),
 	}
@@ -279,9 +282,29 @@ func (l *loop) epoch(e int) Epoch {
 		return h
 	}
 	if l.cfg.Progress != nil {
-		writeSummary(l.cfg.Progress, steps, l.cfg.Metrics, h)
+		rate := learningRate(l.net)
+		if rate == l.rate || math.IsNaN(rate) {
+			rate = math.NaN() // unchanged: not shown
+		} else {
+			l.rate = rate
+		}
+		writeSummary(l.cfg.Progress, steps, l.cfg.Metrics, h, rate)
 	}
 	return h
+}
+
+// RateReporter is a network that tells the learning rate of its next update (a generated
+// Trainer does, schedule or not); the summary line shows it when it changes.
+type RateReporter interface {
+	CurrentLearningRate() float64
+}
+
+// learningRate is net's current learning rate, or NaN when it does not tell.
+func learningRate(net Network) float64 {
+	if r, ok := net.(RateReporter); ok {
+		return r.CurrentLearningRate()
+	}
+	return math.NaN()
 }
 
 // step trains on the samples batch and adds to the epoch's running sums; it allocates nothing.
@@ -298,7 +321,9 @@ func (l *loop) step(batch, next []int32) {
 
 // writeSummary writes an epoch's line as Keras' verbose=2 does:
 // 1500/1500 - 1.2s - loss: 0.0912 - accuracy: 0.9731 - val_loss: 0.1034 - val_accuracy: 0.9702
-func writeSummary(w io.Writer, steps int, metrics []string, h Epoch) {
+// and, when rate is not NaN (the learning rate changed), " - learning_rate: 1.0000e-04" (Keras'
+// format: 4 decimals, or %.4e for values of 1e-3 and below).
+func writeSummary(w io.Writer, steps int, metrics []string, h Epoch, rate float64) {
 	line := fmt.Sprintf("%d/%d - %.1fs - loss: %.4f", steps, steps, h.Seconds, h.Loss)
 	for i, name := range metrics {
 		line += fmt.Sprintf(" - %s: %.4f", name, h.Metrics[i])
@@ -307,6 +332,13 @@ func writeSummary(w io.Writer, steps int, metrics []string, h Epoch) {
 		line += fmt.Sprintf(" - val_loss: %.4f", h.ValLoss)
 		for i, name := range metrics {
 			line += fmt.Sprintf(" - val_%s: %.4f", name, h.ValMetrics[i])
+		}
+	}
+	if !math.IsNaN(rate) {
+		if math.Abs(rate) <= 1e-3 {
+			line += fmt.Sprintf(" - learning_rate: %.4e", rate)
+		} else {
+			line += fmt.Sprintf(" - learning_rate: %.4f", rate)
 		}
 	}
 	io.WriteString(w, line+"\n")

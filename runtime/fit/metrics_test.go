@@ -94,3 +94,34 @@ func TestFitRegressionMetrics(t *testing.T) {
 		t.Errorf("Evaluate: %v %v", loss, values)
 	}
 }
+
+// rateNet is an echoNet whose learning rate halves after its second step.
+type rateNet struct {
+	echoNet
+	steps int
+}
+
+func (r *rateNet) TrainBatch(x, y []float32, n int) float32 { r.steps++; return r.step(y) }
+func (r *rateNet) CurrentLearningRate() float64 {
+	if r.steps > 2 {
+		return 0.0005
+	}
+	return 0.001
+}
+
+// TestSummaryShowsChangedRate checks that the epoch line shows the learning rate only when it has
+// changed, in Keras' format.
+func TestSummaryShowsChangedRate(t *testing.T) {
+	set := &dataset.Set{F: make([]float32, 4), Targets: make([]float32, 4), TargetSize: 1, N: 4, Features: 1}
+	var progress bytes.Buffer
+	_, err := Fit(&rateNet{}, set, nil, Config{Inputs: 1, Outputs: 1, Epochs: 3, BatchSize: 2, Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+	// Epoch 1 ends after step 2 (rate unchanged); epoch 2 after step 4 (halved); epoch 3 unchanged.
+	if len(lines) != 6 || strings.Contains(lines[1], "learning_rate") || !strings.HasSuffix(lines[3], " - learning_rate: 5.0000e-04") ||
+		strings.Contains(lines[5], "learning_rate") {
+		t.Errorf("progress:\n%s", progress.String())
+	}
+}
