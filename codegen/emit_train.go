@@ -305,13 +305,14 @@ func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 	f.Comment("leaving those rows' deltas (the gradients of the batch's mean loss with respect to each layer's")
 	f.Comment("pre-activations) in the delta buffers. It returns the mean loss over rows lo to hi.")
 	params := []jen.Code{jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi"), jen.Id("n")).Int()}
+	// forwardRows(x, lo, hi[, training][, shared]): the order emitForwardRows declares.
 	forward := []jen.Code{jen.Id("x"), jen.Id("lo"), jen.Id("hi")}
+	if p.modal() {
+		forward = append(forward, jen.True())
+	}
 	if par {
 		params = append(params, jen.Id("shared").Bool())
 		forward = append(forward, jen.Id("shared"))
-	}
-	if p.modal() {
-		forward = append(forward, jen.True())
 	}
 	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("deltasRows").Params(params...).
 		Params(jen.Id("loss").Float32()).BlockFunc(func(g *jen.Group) {
@@ -543,11 +544,11 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	outAct := rowRange(jen.Id("t").Dot(p.Output().Info().Act), "OutputSize")
 	target := rowRange(jen.Id("y"), "OutputSize")
 	forwardArgs := []jen.Code{jen.Id("x"), jen.Id("lo"), jen.Id("hi")}
-	if par {
-		forwardArgs = append(forwardArgs, jen.False())
-	}
 	if p.modal() {
-		forwardArgs = append(forwardArgs, jen.False())
+		forwardArgs = append(forwardArgs, jen.False()) // not training
+	}
+	if par {
+		forwardArgs = append(forwardArgs, jen.False()) // not shared
 	}
 	f.Comment("evalRows runs rows lo to hi of x forward and returns their mean loss against y.")
 	f.Func().Add(recv()).Id("evalRows").Params(jen.List(jen.Id("x"), jen.Id("y")).Index().Float32(), jen.List(jen.Id("lo"), jen.Id("hi")).Int()).Params(results...).BlockFunc(func(g *jen.Group) {

@@ -8,7 +8,10 @@ package codegen_test
 // loss; the harness counts the correct rows from Output(), with asm.Correct, as the runtime does.
 // Floats cross the boundary as their float32 bit patterns, so nothing is lost to decimal and NaN
 // survives. A panic in one package is recorded with the phase it happened in, and the harness
-// goes on with the next package.
+// goes on with the next package. The harness also seeds the dropout masks (SetSeed) and sets the
+// learning rate (SetLearningRate) where the input asks, reads LearningRate() before every step
+// where the Trainer has it, and checks that Snapshot returns the parameters Tensors() holds and
+// that Restore puts a snapshot back.
 
 import (
 	"bytes"
@@ -35,6 +38,11 @@ type harnessCaseIn struct {
 	LabelMean     []float64 `json:"label_mean"`
 	LabelVariance []float64 `json:"label_variance"`
 	Classes       []string  `json:"classes"`
+	// SetSeed, when not nil, is given to the Trainer's SetSeed right after NewTrainer; SetLR to its
+	// SetLearningRate just before step SetLRBefore (from 1; 0: never).
+	SetSeed     *uint64 `json:"set_seed"`
+	SetLR       float64 `json:"set_lr"`
+	SetLRBefore int     `json:"set_lr_before"`
 }
 
 type harnessStepIn struct {
@@ -74,14 +82,18 @@ type harnessCaseOut struct {
 	Adapted      [][]uint32       `json:"adapted"`       // normalization/mean and variance after AdaptInputs
 	AdaptedLabel [][]uint32       `json:"adapted_label"` // label/mean and variance after AdaptLabels
 	Steps        []harnessStepOut `json:"steps"`
+	// The Trainer has LearningRate and SetLearningRate; it has SetSeed.
+	HasLearningRate bool `json:"has_learning_rate"`
+	HasSetSeed      bool `json:"has_set_seed"`
 }
 
 type harnessStepOut struct {
-	Loss    uint32     `json:"loss"`
-	Correct int        `json:"correct"` // asm.Correct of Output()
-	Output  []uint32   `json:"output"`  // Output() after Gradients or TrainBatch
-	Grads   [][]uint32 `json:"grads"`   // GradTensors() data; empty for TrainBatch
-	Params  [][]uint32 `json:"params"`  // Tensors() data after Apply (or TrainBatch)
+	LearningRate float64    `json:"learning_rate"` // LearningRate() before the step, when the Trainer has it
+	Loss         uint32     `json:"loss"`
+	Correct      int        `json:"correct"` // asm.Correct of Output()
+	Output       []uint32   `json:"output"`  // Output() after Gradients or TrainBatch
+	Grads        [][]uint32 `json:"grads"`   // GradTensors() data; empty for TrainBatch
+	Params       [][]uint32 `json:"params"`  // Tensors() data after Apply (or TrainBatch)
 }
 
 func bitsOf(v []float64) []uint32 {
@@ -162,6 +174,9 @@ type caseIn struct {
 	LabelMean     []float64  ` + "`json:\"label_mean\"`" + `
 	LabelVariance []float64  ` + "`json:\"label_variance\"`" + `
 	Classes       []string   ` + "`json:\"classes\"`" + `
+	SetSeed       *uint64    ` + "`json:\"set_seed\"`" + `
+	SetLR         float64    ` + "`json:\"set_lr\"`" + `
+	SetLRBefore   int        ` + "`json:\"set_lr_before\"`" + `
 }
 
 type stepIn struct {
@@ -199,9 +214,12 @@ type caseOut struct {
 	Adapted      [][]uint32     ` + "`json:\"adapted\"`" + `
 	AdaptedLabel [][]uint32     ` + "`json:\"adapted_label\"`" + `
 	Steps        []stepOut      ` + "`json:\"steps\"`" + `
+	HasLearningRate bool        ` + "`json:\"has_learning_rate\"`" + `
+	HasSetSeed      bool        ` + "`json:\"has_set_seed\"`" + `
 }
 
 type stepOut struct {
+	LearningRate float64    ` + "`json:\"learning_rate\"`" + `
 	Loss    uint32     ` + "`json:\"loss\"`" + `
 	Correct int        ` + "`json:\"correct\"`" + `
 	Output  []uint32   ` + "`json:\"output\"`" + `
@@ -217,6 +235,18 @@ type trainer interface {
 	Apply()
 	TrainBatch(x, y []float32, n int) float32
 	EvalBatch(x, y []float32, n int) float32
+	Snapshot(dst []float32) []float32
+	Restore(src []float32)
+}
+
+// The methods a Trainer has only for some networks: a constant learning rate, dropout.
+type rateSetter interface {
+	LearningRate() float64
+	SetLearningRate(lr float64)
+}
+
+type seedSetter interface {
+	SetSeed(seed uint64)
 }
 
 // model is one generated package's Model, seen through closures; those a package lacks are nil.
@@ -369,6 +399,17 @@ func run(mk func() model, in caseIn) (out caseOut) {
 	}
 	phase = "in NewTrainer"
 	tr := m.newTrainer()
+	rates, hasLR := tr.(rateSetter)
+	seeds, hasSeed := tr.(seedSetter)
+	out.HasLearningRate, out.HasSetSeed = hasLR, hasSeed
+	if in.SetSeed != nil {
+		phase = "in SetSeed"
+		if !hasSeed {
+			out.Errors = append(out.Errors, "the Trainer has no SetSeed")
+			return out
+		}
+		seeds.SetSeed(*in.SetSeed)
+	}
 	s0 := in.Steps[0]
 	phase = "in EvalBatch"
 	loss := tr.EvalBatch(floats(s0.X), floats(s0.Y), s0.N)
@@ -394,6 +435,18 @@ func run(mk func() model, in caseIn) (out caseOut) {
 	for si, s := range in.Steps {
 		var so stepOut
 		x, y := floats(s.X), floats(s.Y)
+		if in.SetLRBefore == si+1 {
+			phase = fmt.Sprintf("in SetLearningRate (before step %d)", si+1)
+			if !hasLR {
+				out.Errors = append(out.Errors, "the Trainer has no SetLearningRate")
+				return out
+			}
+			rates.SetLearningRate(in.SetLR)
+		}
+		if hasLR {
+			phase = fmt.Sprintf("in LearningRate (before step %d)", si+1)
+			so.LearningRate = rates.LearningRate()
+		}
 		if s.Train {
 			phase = fmt.Sprintf("in TrainBatch (step %d)", si+1)
 			loss = tr.TrainBatch(x, y, s.N)
@@ -417,6 +470,27 @@ func run(mk func() model, in caseIn) (out caseOut) {
 		phase = fmt.Sprintf("in Tensors (after step %d)", si+1)
 		so.Params = snapshot(m.tensors())
 		out.Steps = append(out.Steps, so)
+	}
+	phase = "in Snapshot"
+	var all []float32
+	for _, t := range m.tensors() {
+		all = append(all, t.Data...)
+	}
+	if snap := tr.Snapshot(make([]float32, 3, 8)); !slices.Equal(bits(snap), bits(all)) {
+		out.Errors = append(out.Errors, fmt.Sprintf("Snapshot returns %d values that are not the %d of Tensors()", len(snap), len(all)))
+	}
+	phase = "in Restore"
+	var initial []uint32
+	for _, p := range in.Params {
+		initial = append(initial, p...)
+	}
+	tr.Restore(floats(initial))
+	var restored []uint32
+	for _, p := range snapshot(m.tensors()) {
+		restored = append(restored, p...)
+	}
+	if !slices.Equal(restored, initial) {
+		out.Errors = append(out.Errors, "after Restore of the initial parameters, Tensors() holds others")
 	}
 	return out
 }

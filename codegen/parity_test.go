@@ -1,12 +1,15 @@
 package codegen_test
 
-// Parity of generated code with the float64 reference: ~50 random specs (seeded, so every run
+// Parity of generated code with the float64 reference: ~80 random specs (seeded, so every run
 // checks the same ones: 30 dense networks, then the recipes of parity_cases_test.go, which add
 // the preprocessing layers, the binary cross-entropy, the mean absolute error and standardised
-// labels) are generated, built together with one harness program, and run once per kernel level
-// the machine supports (NNGEN_CPU); each package's loss, accuracy count, outputs, gradients and
-// parameters after three optimiser steps must agree with the reference within the float32 bounds
-// of reference_bounds_test.go.
+// labels, then those of parity_toolbox_cases_test.go, which add the training toolbox: activation
+// and dropout layers, Keras' other activations, regularizers, optimisers, weight decay, clipping
+// and schedules) are generated, built together with one harness program, and run once per kernel
+// level the machine supports (NNGEN_CPU), on two cores, and once more on one, which must give the
+// same bits; each package's loss, accuracy count, outputs, gradients and parameters after three
+// optimiser steps must agree with the reference within the float32 bounds of
+// reference_bounds_test.go and reference_toolbox_bounds_test.go.
 
 import (
 	"bytes"
@@ -20,9 +23,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +59,11 @@ type parityCase struct {
 	// The raw features' statistics given to AdaptInputs, and the labels' to AdaptLabels.
 	AdaptMean, AdaptVariance []float64
 	LabelMean, LabelVariance []float64
+	// SetSeed, when not nil, is given to the Trainer's SetSeed before the first step (Net.Seed is
+	// then the same); SetLR to its SetLearningRate before step SetLRBefore (from 1; 0: never).
+	SetSeed     *uint64
+	SetLR       float64
+	SetLRBefore int
 
 	refs map[uint64][]refStep // the reference, by a hash of the anchors it was computed from
 }
@@ -66,15 +76,33 @@ type parityBatch struct {
 
 // refStep is the reference's account of one step, with the bounds of every value.
 type refStep struct {
+	refEval             // the training forward pass: its dropout layers apply the step's masks
+	Eval    *refEval    // the first step only: EvalBatch and Predict on its batch, before any step
+	LR      float64     // the learning rate of the step's update
+	Grads   [][]float64 // unclipped, as GradTensors() shows them
+	GradsE  [][]eb
+	Params  [][]float64 // after the step
+	ParamsE [][]eb
+}
+
+// refEval is one forward pass with its loss and accuracy count.
+type refEval struct {
 	Fwd                  refForward
 	FwdE                 refFwdBounds
 	Loss                 float64
 	LossE                eb
 	CorrectLo, CorrectHi int
-	Grads                [][]float64
-	GradsE               [][]eb
-	Params               [][]float64 // after the step
-	ParamsE              [][]eb
+}
+
+// evaluate is the forward pass of n rows of x against y with the masks masks (nil: evaluating).
+func (net refNet) evaluate(p [][]float64, pE [][]eb, b parityBatch, masks refMasks) refEval {
+	var e refEval
+	e.Fwd = net.forwardMasked(p, b.X, b.N, masks)
+	e.FwdE = net.forwardBounds(p, pE, e.Fwd)
+	e.Loss = net.reportedLoss(p, e.Fwd, b.Y)
+	e.LossE = net.reportedLossBound(p, pE, e.Fwd, e.FwdE, b.Y, e.Loss)
+	e.CorrectLo, e.CorrectHi = net.correctRange(e.Fwd, e.FwdE, b.Y)
+	return e
 }
 
 // reference runs the case's steps in float64 and bounds what float32 may deviate. Step s > 1
@@ -95,12 +123,20 @@ func (c *parityCase) reference(anchor func(step int) [][]float64) []refStep {
 				p, pE = a, paramBounds(a)
 			}
 		}
+		if si+1 == c.SetLRBefore {
+			net.Opt.LearningRate = c.SetLR
+		}
 		var s refStep
-		s.Fwd = net.forward(p, b.X, b.N)
-		s.FwdE = net.forwardBounds(p, pE, s.Fwd)
-		s.Loss = net.reportedLoss(p, s.Fwd, b.Y)
-		s.LossE = net.lossBound(s.Fwd, s.FwdE, b.Y)
-		s.CorrectLo, s.CorrectHi = net.correctRange(s.Fwd, s.FwdE, b.Y)
+		// Every step is a training forward pass; the Trainer counts them from 0 for its masks.
+		s.refEval = net.evaluate(p, pE, b, net.masks(uint64(si), b.N))
+		if si == 0 {
+			e := s.refEval
+			if net.hasDropout() {
+				e = net.evaluate(p, pE, b, nil)
+			}
+			s.Eval = &e
+		}
+		s.LR = net.lrAt(si + 1)
 		back := net.backward(p, s.Fwd, b.Y)
 		s.Grads = back.Grads
 		s.GradsE = net.backwardBounds(p, pE, s.Fwd, s.FwdE, back, b.Y).Grads
@@ -252,7 +288,7 @@ func parityCases() []*parityCase {
 		c.Notes = strings.Join(notes, "; ")
 		cases = append(cases, c)
 	}
-	return append(cases, recipeCases()...)
+	return append(append(cases, recipeCases()...), toolboxCases()...)
 }
 
 // randomBatch draws n rows: inputs uniform in (-1, 1) with feature 0 scaled by 1e-5; targets
@@ -301,7 +337,7 @@ func (c *parityCase) drawUnit(r *rand.Rand, p [][]float64, l, j int) {
 // harnessIn is the case as the harness reads it.
 func (c *parityCase) harnessIn() harnessCaseIn {
 	in := harnessCaseIn{Name: c.Model.Name, AdaptMean: c.AdaptMean, AdaptVariance: c.AdaptVariance,
-		LabelMean: c.LabelMean, LabelVariance: c.LabelVariance}
+		LabelMean: c.LabelMean, LabelVariance: c.LabelVariance, SetSeed: c.SetSeed, SetLR: c.SetLR, SetLRBefore: c.SetLRBefore}
 	if c.Net.classifies() {
 		for j := 0; j < c.Net.classCount(); j++ {
 			in.Classes = append(in.Classes, fmt.Sprintf("class %d", j))
@@ -332,6 +368,11 @@ func (r *parityReport) addf(format string, args ...any) {
 
 // value compares one float32 result with the reference value want whose bound is e.
 func (r *parityReport) value(quantity, where string, got, want float64, e eb) {
+	r.valueAt(quantity, func() string { return where }, got, want, e)
+}
+
+// valueAt is value with where computed only when needed.
+func (r *parityReport) valueAt(quantity string, where func() string, got, want float64, e eb) {
 	tol := e.tol()
 	if ratio := math.Abs(got-want) / tol; !(ratio <= r.worst[quantity]) {
 		r.worst[quantity] = ratio // NaN sticks
@@ -341,7 +382,7 @@ func (r *parityReport) value(quantity, where string, got, want float64, e eb) {
 	}
 	if r.counts[quantity]++; r.counts[quantity] <= problemsPerQuantity {
 		r.addf("%s%s: got %.9g, want %.9g (|diff| %.3g, tolerance %.3g, %.3g%% of want)",
-			quantity, where, got, want, math.Abs(got-want), tol, 100*math.Abs(got-want)/math.Abs(want))
+			quantity, where(), got, want, math.Abs(got-want), tol, 100*math.Abs(got-want)/math.Abs(want))
 	}
 }
 
@@ -352,7 +393,7 @@ func (r *parityReport) vector(quantity string, got []uint32, want []float64, e [
 		return
 	}
 	for i, g := range floatsOf(got) {
-		r.value(quantity, index(i), g, want[i], e[i])
+		r.valueAt(quantity, func() string { return index(i) }, g, want[i], e[i])
 	}
 }
 
@@ -429,7 +470,7 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	rowCol := func(width int) func(int) string {
 		return func(i int) string { return fmt.Sprintf("[row %d, unit %d]", i/width, i%width) }
 	}
-	s0 := ref[0]
+	s0 := *ref[0].Eval // evaluating: every dropout passes its input on
 	rep.value("EvalBatch loss", "", float64(math.Float32frombits(got.EvalLoss)), s0.Loss, s0.LossE)
 	rep.vector("EvalBatch Output()", got.EvalOutput, s0.Fwd.Output(), s0.FwdE.Output(), rowCol(k))
 	rep.correct("EvalBatch correct", got.EvalCorrect, s0.CorrectLo, s0.CorrectHi)
@@ -445,11 +486,22 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	if net.classifies() {
 		c.comparePredictClass(rep, got, s0)
 	}
+	// The methods some Trainers have: LearningRate and SetLearningRate with a constant rate, SetSeed
+	// with dropout.
+	if want := net.Opt.Schedule == nil; got.HasLearningRate != want {
+		rep.addf("the Trainer has LearningRate and SetLearningRate: %v, want %v", got.HasLearningRate, want)
+	}
+	if want := net.hasDropout(); got.HasSetSeed != want {
+		rep.addf("the Trainer has SetSeed: %v, want %v", got.HasSetSeed, want)
+	}
 	for si, s := range ref {
 		g := got.Steps[si]
 		step := fmt.Sprintf("step %d ", si+1)
 		if c.Batches[si].Train {
 			step = fmt.Sprintf("step %d (TrainBatch) ", si+1)
+		}
+		if got.HasLearningRate && g.LearningRate != f32(s.LR) {
+			rep.addf("%sLearningRate() = %.9g, want %.9g (the rate of the update, as float32)", step, g.LearningRate, f32(s.LR))
 		}
 		rep.value(step+"loss", "", float64(math.Float32frombits(g.Loss)), s.Loss, s.LossE)
 		rep.correct(step+"correct", g.Correct, s.CorrectLo, s.CorrectHi)
@@ -565,7 +617,7 @@ func (c *parityCase) compareAdapted(rep *parityReport, got harnessCaseOut) {
 // reference's, or, for a row within tolerance of a tie (of 0.5 with one output), one of the tied;
 // the probability must be the reference's output for that class (1 − p for class 0 of one sigmoid
 // unit: p's bound and the subtraction's rounding).
-func (c *parityCase) comparePredictClass(rep *parityReport, got harnessCaseOut, s0 refStep) {
+func (c *parityCase) comparePredictClass(rep *parityReport, got harnessCaseOut, s0 refEval) {
 	k := c.Net.OutSize()
 	if len(got.PredictClass) != c.Batches[0].N || len(got.PredictProb) != c.Batches[0].N {
 		rep.addf("PredictClass: %d classes and %d probabilities, want %d", len(got.PredictClass), len(got.PredictProb), c.Batches[0].N)
@@ -617,18 +669,28 @@ func (c *parityCase) describe() string {
 		case "normalization":
 			layers = append(layers, "normalization")
 			continue
+		case "activation":
+			layers = append(layers, "activation("+l.Activation+")")
+			continue
+		case "dropout":
+			layers = append(layers, fmt.Sprintf("dropout(%g)", l.Rate))
+			continue
 		}
 		b := ""
 		if !l.UseBias {
 			b = " no-bias"
 		}
+		for _, r := range []struct {
+			what string
+			r    spec.Regularizer
+		}{{"kernel", l.KernelRegularizer}, {"bias", l.BiasRegularizer}} {
+			if !r.r.Zero() {
+				b += fmt.Sprintf(" %s-l1l2(%g, %g)", r.what, r.r.L1, r.r.L2)
+			}
+		}
 		layers = append(layers, fmt.Sprintf("%d %s%s", l.Units, l.Activation, b))
 	}
-	o := m.Compile.Optimizer
-	opt := fmt.Sprintf("adam(lr %g, β1 %g, β2 %g, ε %g)", o.LearningRate, o.Beta1, o.Beta2, o.Epsilon)
-	if o.Type == "sgd" {
-		opt = fmt.Sprintf("sgd(lr %g, momentum %g, nesterov %v)", o.LearningRate, o.Momentum, o.Nesterov)
-	}
+	opt := describeOptimizer(m.Compile.Optimizer)
 	var ns []string
 	for _, b := range c.Batches {
 		ns = append(ns, fmt.Sprint(b.N))
@@ -645,13 +707,44 @@ func (c *parityCase) describe() string {
 	return s
 }
 
+// describeOptimizer summarises an optimiser and its options for messages.
+func describeOptimizer(o spec.Optimizer) string {
+	var opts []string
+	add := func(format string, v any) { opts = append(opts, fmt.Sprintf(format, v)) }
+	if o.Schedule != nil {
+		add("lr %+v", *o.Schedule)
+	} else {
+		add("lr %g", o.LearningRate)
+	}
+	switch o.Type {
+	case "adam", "adamw", "nadam", "adamax":
+		opts = append(opts, fmt.Sprintf("β1 %g, β2 %g, ε %g", o.Beta1, o.Beta2, o.Epsilon))
+	case "sgd":
+		opts = append(opts, fmt.Sprintf("momentum %g, nesterov %v", o.Momentum, o.Nesterov))
+	case "rmsprop":
+		opts = append(opts, fmt.Sprintf("ρ %g, momentum %g, centered %v, ε %g", o.Rho, o.Momentum, o.Centered, o.Epsilon))
+	case "adagrad":
+		opts = append(opts, fmt.Sprintf("initial accumulator %g, ε %g", o.InitialAccumulator, o.Epsilon))
+	}
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{{"weight decay", o.WeightDecay}, {"clipnorm", o.ClipNorm}, {"global clipnorm", o.GlobalClipNorm}, {"clipvalue", o.ClipValue}} {
+		if x.v != 0 {
+			add(x.name+" %g", x.v)
+		}
+	}
+	return fmt.Sprintf("%s(%s)", o.Type, strings.Join(opts, ", "))
+}
+
 // goEnv is the environment for the go command on the throwaway module.
 func goEnv(extra ...string) []string {
 	return append(os.Environ(), append([]string{"GOFLAGS=-mod=mod", "GOWORK=off"}, extra...)...)
 }
 
 // TestParity generates every case's package, builds one harness over all of them, runs it at
-// every kernel level and compares with the reference.
+// every kernel level and compares with the reference. NNGEN_PARITY_WORST=1 logs, for every case
+// that passes, how close each quantity came to its tolerance.
 func TestParity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds generated packages with the go toolchain")
@@ -732,11 +825,13 @@ func TestParity(t *testing.T) {
 	t.Logf("generated and built %d packages twice (default and purego) in %v", len(pkgs), time.Since(buildStart).Round(time.Millisecond))
 	readHarnessSources(t, goBin, dir, root)
 
-	run := func(tags, level string) harnessOutput {
+	// Every run is on two cores (GOMAXPROCS=2, whatever the machine has), so that the Trainers with
+	// the two-core path take it; one more is on one core.
+	run := func(tags, level string, procs int) harnessOutput {
 		t.Helper()
-		outPath := filepath.Join(dir, "output-"+tags+level+".json")
+		outPath := filepath.Join(dir, fmt.Sprintf("output-%s%s-%d.json", tags, level, procs))
 		cmd := exec.Command(bins[tags], inPath, outPath)
-		cmd.Env = os.Environ()
+		cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", procs))
 		if level != "" {
 			cmd.Env = append(cmd.Env, "NNGEN_CPU="+level)
 		}
@@ -761,32 +856,43 @@ func TestParity(t *testing.T) {
 	check := func(label string, out harnessOutput, runTime time.Duration) {
 		t.Helper()
 		worst := map[string]float64{}
+		failed := 0
 		for j, ci := range built {
 			c, got := cases[ci], out.Cases[j]
 			rep := compareCase(c, got)
+			if problems := rep.finish(); len(problems) > 0 {
+				t.Errorf("%s, %s:\n\t%s", label, c.describe(), strings.Join(problems, "\n\t"))
+				failed++
+				continue
+			}
 			for q, w := range rep.worst {
 				q = quantityKind(q)
 				worst[q] = math.Max(worst[q], w)
 			}
-			if problems := rep.finish(); len(problems) > 0 {
-				t.Errorf("%s, %s:\n\t%s", label, c.describe(), strings.Join(problems, "\n\t"))
+			if os.Getenv("NNGEN_PARITY_WORST") != "" {
+				var ws []string
+				for _, q := range slices.Sorted(maps.Keys(rep.worst)) {
+					ws = append(ws, fmt.Sprintf("%s %.3g", q, rep.worst[q]))
+				}
+				t.Logf("%s, %s: %s", label, c.Model.Name, strings.Join(ws, ", "))
 			}
 		}
 		var ws []string
 		for _, q := range slices.Sorted(maps.Keys(worst)) {
 			ws = append(ws, fmt.Sprintf("%s %.3g", q, worst[q]))
 		}
-		t.Logf("%s: ran in %v; largest |got − want| as a fraction of its tolerance: %s",
-			label, runTime.Round(time.Millisecond), strings.Join(ws, ", "))
+		t.Logf("%s: ran in %v; largest |got − want| as a fraction of its tolerance (over the %d cases that pass): %s",
+			label, runTime.Round(time.Millisecond), len(built)-failed, strings.Join(ws, ", "))
 	}
 
-	levels := run("", "").Supported
+	levels := run("", "", 2).Supported
 	if len(levels) == 0 {
 		t.Fatal("asm.SupportedLevels() is empty")
 	}
+	var first harnessOutput
 	for i, level := range levels {
 		runStart := time.Now()
-		out := run("", level)
+		out := run("", level, 2)
 		if out.Level != level || out.EnvErr != "" {
 			t.Errorf("NNGEN_CPU=%s: the harness ran at level %q (CheckEnv: %s)", level, out.Level, out.EnvErr)
 			continue
@@ -794,18 +900,75 @@ func TestParity(t *testing.T) {
 		check("NNGEN_CPU="+level, out, time.Since(runStart))
 		// The comparison must be able to fail: small errors planted in a real result are caught.
 		if i == 0 {
+			first = out
 			for _, j := range plantedCases(cases, built) {
 				checkPlantedErrors(t, cases[built[j]], out.Cases[j])
 			}
 		}
 	}
+	// On one core a Trainer with the two-core path computes the same halves and shares one after
+	// the other: the same bits, dropout masks, clipping and all.
 	runStart := time.Now()
-	out := run("purego", "")
+	one := run("", levels[0], 1)
+	same, twoCore := 0, 0
+	for j, ci := range built {
+		if !cases[ci].twoCore() || len(first.Cases) != len(built) {
+			continue
+		}
+		twoCore++
+		if d := sameBits(first.Cases[j], one.Cases[j]); d != "" {
+			t.Errorf("NNGEN_CPU=%s, %s: on one core %s than on two", levels[0], cases[ci].describe(), d)
+		} else {
+			same++
+		}
+	}
+	t.Logf("NNGEN_CPU=%s on one core: ran in %v; %d of the %d two-core cases gave the same bits as on two",
+		levels[0], time.Since(runStart).Round(time.Millisecond), same, twoCore)
+	runStart = time.Now()
+	out := run("purego", "", 2)
 	if out.Level != "generic" || !slices.Equal(out.Supported, []string{"generic"}) {
 		t.Errorf("built with -tags purego, the harness ran at level %q of %v, want generic only", out.Level, out.Supported)
 	}
 	check("-tags purego", out, time.Since(runStart))
 	t.Logf("total %v", time.Since(start).Round(time.Millisecond))
+}
+
+// sameBits returns "" when two runs of a case observed the same values, bit for bit, else what
+// differs first.
+func sameBits(a, b harnessCaseOut) string {
+	if len(a.Errors) > 0 || len(b.Errors) > 0 {
+		if len(a.Errors) != len(b.Errors) {
+			return fmt.Sprintf("the harness reports %d errors rather than %d", len(b.Errors), len(a.Errors))
+		}
+		return ""
+	}
+	check := func(what string, x, y any) string {
+		jx, _ := json.Marshal(x)
+		jy, _ := json.Marshal(y)
+		if !bytes.Equal(jx, jy) {
+			return "it observed other " + what
+		}
+		return ""
+	}
+	if d := check("EvalBatch results", []any{a.EvalLoss, a.EvalOutput}, []any{b.EvalLoss, b.EvalOutput}); d != "" {
+		return d
+	}
+	for i := range min(len(a.Steps), len(b.Steps)) {
+		for _, x := range []struct {
+			what string
+			x, y any
+		}{
+			{"losses", a.Steps[i].Loss, b.Steps[i].Loss},
+			{"outputs", a.Steps[i].Output, b.Steps[i].Output},
+			{"gradients", a.Steps[i].Grads, b.Steps[i].Grads},
+			{"parameters", a.Steps[i].Params, b.Steps[i].Params},
+		} {
+			if d := check(fmt.Sprintf("step %d %s", i+1, x.what), x.x, x.y); d != "" {
+				return d
+			}
+		}
+	}
+	return check("results", a, b)
 }
 
 // readHarnessSources reads every file of the nngen packages the harness links (runtime, asm, ...)
@@ -856,13 +1019,15 @@ func quantityKind(q string) string {
 
 // plantedCases picks the cases, as indexes into built, that checkPlantedErrors plants errors in:
 // the first, and the first of each new kind (normalization, standardised labels, binary
-// cross-entropy).
+// cross-entropy, dropout with a regularizer, clipping with weight decay).
 func plantedCases(cases []*parityCase, built []int) []int {
 	picked := []int{0}
 	for _, want := range []func(net refNet) bool{
 		func(net refNet) bool { return net.hasNorm() && net.classifies() },
 		func(net refNet) bool { return net.Labels && net.hasNorm() },
 		func(net refNet) bool { return net.isBCE() },
+		func(net refNet) bool { return net.hasDropout() && net.regularized() },
+		func(net refNet) bool { return net.Opt.ClipNorm > 0 && net.Opt.WeightDecay > 0 },
 	} {
 		for j, ci := range built {
 			if want(cases[ci].Net) {
@@ -943,6 +1108,11 @@ func checkPlantedErrors(t *testing.T, c *parityCase, got harnessCaseOut) {
 	if c.Net.Labels {
 		plants = append(plants, plant{"an adapted label variance one ulp off", func(g *harnessCaseOut) { g.AdaptedLabel[1][0]++ }, "AdaptLabels label/variance"})
 	}
+	if got.HasLearningRate {
+		plants = append(plants, plant{"a LearningRate() one ulp off", func(g *harnessCaseOut) {
+			g.Steps[1].LearningRate = float64(math.Nextafter32(float32(g.Steps[1].LearningRate), 1))
+		}, "step 2 LearningRate()"})
+	}
 	if c.Net.classifies() {
 		plants = append(plants,
 			plant{"a PredictClass probability 0.1% off", func(g *harnessCaseOut) { scale(&g.PredictProb[0], 1.001) }, "PredictClass probability"},
@@ -997,11 +1167,18 @@ func simulatedOutput(c *parityCase, net refNet, scale func(b parityBatch) float6
 	if net.Labels {
 		out.AdaptedLabel = [][]uint32{bitsOf(c.LabelMean), bitsOf(c.LabelVariance)}
 	}
+	out.HasLearningRate, out.HasSetSeed = net.Opt.Schedule == nil, net.hasDropout()
+	if c.SetSeed != nil && net.Bugs.SeedIgnored {
+		net.Seed = c.Model.Fit.Seed
+	}
 	k := net.OutSize()
 	round := func(v []float64) []float64 { return floatsOf(bitsOf(v)) }
 	p, st := c.Params, newRefOptState(c.Params)
 	for si, b := range c.Batches {
-		f := net.forward(p, b.X, b.N)
+		if si+1 == c.SetLRBefore && !net.Bugs.SetLRIgnored {
+			net.Opt.LearningRate = c.SetLR
+		}
+		f := net.forwardMasked(p, b.X, b.N, net.masks(uint64(si), b.N))
 		loss, grads := net.reportedLoss(p, f, b.Y), net.backward(p, f, b.Y).Grads
 		if scale != nil {
 			loss *= scale(b)
@@ -1012,9 +1189,17 @@ func simulatedOutput(c *parityCase, net refNet, scale func(b parityBatch) float6
 			}
 		}
 		if si == 0 {
-			out.EvalLoss, out.EvalCorrect = math.Float32bits(float32(loss)), net.correct(f.Output(), b.Y, b.N)
-			out.EvalOutput = bitsOf(f.Output())
-			pf := f
+			ef := net.forward(p, b.X, b.N)
+			if net.Bugs.DropoutInEval {
+				ef = f
+			}
+			eloss := net.reportedLoss(p, ef, b.Y)
+			if scale != nil {
+				eloss *= scale(b)
+			}
+			out.EvalLoss, out.EvalCorrect = math.Float32bits(float32(eloss)), net.correct(ef.Output(), b.Y, b.N)
+			out.EvalOutput = bitsOf(ef.Output())
+			pf := net.forward(p, b.X, b.N)
 			if net.Bugs.PredictNoPre {
 				pn := net
 				pn.Bugs.NoPre = true
@@ -1030,13 +1215,21 @@ func simulatedOutput(c *parityCase, net refNet, scale func(b parityBatch) float6
 				}
 			}
 		}
-		so := harnessStepOut{Loss: math.Float32bits(float32(loss)), Correct: net.correct(f.Output(), b.Y, b.N), Output: bitsOf(f.Output())}
+		so := harnessStepOut{Correct: net.correct(f.Output(), b.Y, b.N), Output: bitsOf(f.Output())}
+		if out.HasLearningRate {
+			so.LearningRate = f32(net.Opt.LearningRate)
+		}
 		if !b.Train {
 			for _, ti := range trained {
 				so.Grads = append(so.Grads, bitsOf(grads[ti]))
 			}
 		}
+		p0 := p
 		p, st = net.step(p, grads, st)
+		if b.Train && net.Bugs.PenaltyAfter {
+			loss += net.penalty(p) - net.penalty(p0)
+		}
+		so.Loss = math.Float32bits(float32(loss))
 		for i := range p {
 			p[i] = round(p[i])
 			so.Params = append(so.Params, bitsOf(p[i]))
@@ -1147,6 +1340,9 @@ func TestParityCasesCover(t *testing.T) {
 				got["two cores with binary_crossentropy"] = true
 			}
 		}
+		for k := range toolboxCover(c) {
+			got[k] = true
+		}
 		for k := range got {
 			seen[k]++
 		}
@@ -1179,9 +1375,24 @@ func TestParityCasesCover(t *testing.T) {
 			missing = append(missing, fmt.Sprintf("%s (in %d cases, want several)", want, seen[want]))
 		}
 	}
+	for _, want := range toolboxCoverWants() {
+		if seen[want] == 0 {
+			missing = append(missing, want)
+		}
+	}
 	if len(missing) > 0 {
 		t.Errorf("the parity specs miss: %s", strings.Join(missing, "; "))
 	}
+}
+
+// parityBug is a mistake a generator might make, simulated through the reference of the cases it
+// applies to: with the network net returns (nil: the case's), or a step's loss and gradients
+// multiplied by scale.
+type parityBug struct {
+	name    string
+	applies func(c *parityCase) bool
+	net     func(net refNet) refNet
+	scale   func(c *parityCase, b parityBatch) float64
 }
 
 // TestParityDetectsBugs checks, without the toolchain, that the comparison catches the mistakes
@@ -1215,12 +1426,8 @@ func TestParityDetectsBugs(t *testing.T) {
 	plant := func(f func(b *refBugs)) func(net refNet) refNet {
 		return func(net refNet) refNet { f(&net.Bugs); return net }
 	}
-	type bug struct {
-		name    string
-		applies func(c *parityCase) bool
-		net     func(net refNet) refNet
-		scale   func(c *parityCase, b parityBatch) float64
-	}
+	type bug parityBug
+	var bugs []bug
 	for _, b := range []bug{
 		{"Adam with PyTorch's ε 1e-8", isAdam,
 			func(net refNet) refNet { net.Opt.Epsilon = 1e-8; return net }, nil},
@@ -1232,7 +1439,19 @@ func TestParityDetectsBugs(t *testing.T) {
 		{"Nesterov ignored", func(c *parityCase) bool { return c.Net.Opt.Nesterov },
 			func(net refNet) refNet { net.Opt.Nesterov = false; return net }, nil},
 		{"learning rate off by 1%", func(c *parityCase) bool { return true },
-			func(net refNet) refNet { net.Opt.LearningRate *= 1.01; return net }, nil},
+			func(net refNet) refNet {
+				net.Opt.LearningRate *= 1.01
+				if s := net.Opt.Schedule; s != nil {
+					s2 := *s
+					s2.InitialLearningRate *= 1.01
+					s2.Values = slices.Clone(s.Values)
+					for i := range s2.Values {
+						s2.Values[i] *= 1.01
+					}
+					net.Opt.Schedule = &s2
+				}
+				return net
+			}, nil},
 		{"mean over BatchSize rather than the batch's n rows",
 			func(c *parityCase) bool { return c.Batches[1].N < c.Model.Fit.BatchSize },
 			nil, func(c *parityCase, b parityBatch) float64 { return float64(b.N) / float64(c.Model.Fit.BatchSize) }},
@@ -1252,7 +1471,10 @@ func TestParityDetectsBugs(t *testing.T) {
 				return false
 			},
 			plant(func(b *refBugs) { b.OffsetFirst = true }), nil},
-		{"Predict skips the preprocessing layers", func(c *parityCase) bool { return len(c.Net.Pre) > 0 },
+		{"Predict skips the preprocessing layers", // (a dropout passes its input on in Predict anyway)
+			func(c *parityCase) bool {
+				return slices.ContainsFunc(c.Net.Pre, func(p refPre) bool { return p.Kind != "dropout" })
+			},
 			plant(func(b *refBugs) { b.PredictNoPre = true }), nil},
 		{"AdaptInputs ignores the rescaling layers",
 			func(c *parityCase) bool { return c.Net.hasNorm() && c.Net.Pre[0].Kind == "rescaling" },
@@ -1282,26 +1504,58 @@ func TestParityDetectsBugs(t *testing.T) {
 		{"trained against the labels as they are", labels,
 			plant(func(b *refBugs) { b.RawLabels = true }), nil},
 	} {
-		caught, applied := 0, 0
+		bugs = append(bugs, b)
+	}
+	for _, b := range toolboxParityBugs() {
+		bugs = append(bugs, bug(b))
+	}
+	// Case by case, on every core: a case's reference is cached in it, so each case has one goroutine.
+	type tally struct {
+		caught, applied int
+		missed          []int // indexes into cases
+	}
+	tallies := make([]tally, len(bugs))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for ci, c := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for bi, b := range bugs {
+				if !b.applies(c) {
+					continue
+				}
+				net := c.Net
+				if b.net != nil {
+					net = b.net(net)
+				}
+				var scale func(parityBatch) float64
+				if b.scale != nil {
+					scale = func(pb parityBatch) float64 { return b.scale(c, pb) }
+				}
+				caught := len(compareCase(c, simulatedOutput(c, net, scale)).finish()) > 0
+				mu.Lock()
+				tl := &tallies[bi]
+				tl.applied++
+				if caught {
+					tl.caught++
+				} else {
+					tl.missed = append(tl.missed, ci)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for bi, b := range bugs {
+		caught, applied := tallies[bi].caught, tallies[bi].applied
 		var missed []string
-		for _, c := range cases {
-			if !b.applies(c) {
-				continue
-			}
-			applied++
-			net := c.Net
-			if b.net != nil {
-				net = b.net(net)
-			}
-			var scale func(parityBatch) float64
-			if b.scale != nil {
-				scale = func(pb parityBatch) float64 { return b.scale(c, pb) }
-			}
-			if len(compareCase(c, simulatedOutput(c, net, scale)).finish()) > 0 {
-				caught++
-			} else {
-				missed = append(missed, c.Model.Name)
-			}
+		slices.Sort(tallies[bi].missed)
+		for _, i := range tallies[bi].missed {
+			missed = append(missed, cases[i].Model.Name)
 		}
 		t.Logf("%s: caught in %d of the %d cases it applies to; missed in %v", b.name, caught, applied, missed)
 		if applied == 0 || caught == 0 {

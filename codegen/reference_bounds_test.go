@@ -1,6 +1,7 @@
 package codegen_test
 
-// How far generated float32 code may legitimately stray from the float64 reference.
+// How far generated float32 code may legitimately stray from the float64 reference. (The bounds
+// of the training toolbox, in the same terms, are in reference_toolbox_bounds_test.go.)
 //
 // The generated code computes in float32, whose unit roundoff is u = 2⁻²⁴ ≈ 6e-8. For every value
 // the reference computes, the functions here bound the float32 error of that value by running
@@ -75,10 +76,11 @@ func sq(x float64) float64 { return x * x }
 
 // refFwdBounds bounds every value of a refForward.
 type refFwdBounds struct {
-	Pre   [][]eb // Pre[0], the raw input, is exact
-	Z, A  [][]eb
-	Out   []eb
-	Kinks []refKink // relu inputs that float32 may put on either side of 0
+	Pre     [][]eb // Pre[0], the raw input, is exact
+	Z, A, D [][]eb
+	Post    [][][]eb // the activation and dropout layers after each dense layer
+	Out     []eb
+	Kinks   []refKink // relu inputs that float32 may put on either side of 0
 }
 
 // Output bounds the network's output as Output() and Predict report it.
@@ -144,7 +146,7 @@ func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBo
 		aE := make([]eb, len(zE))
 		for r := 0; r < n; r++ {
 			lo, hi := r*ly.Out, (r+1)*ly.Out
-			actBounds(ly.Act, aE[lo:hi], zE[lo:hi], f.Z[l][lo:hi], f.A[l+1][lo:hi])
+			actBounds(ly.Act, aE[lo:hi], zE[lo:hi], f.Z[l][lo:hi], f.D[l][lo:hi])
 		}
 		if ly.Act == "relu" {
 			for i, z := range f.Z[l] {
@@ -153,7 +155,15 @@ func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBo
 				}
 			}
 		}
-		b.Z, b.A = append(b.Z, zE), append(b.A, aE)
+		b.Z, b.D = append(b.Z, zE), append(b.D, aE)
+		var post [][]eb
+		in, inE := f.D[l], aE
+		for k, op := range ly.Post {
+			oE := net.opBounds(op, in, inE, f.Post[l][k], n, ly.Out, f.Masks)
+			post = append(post, oE)
+			in, inE = f.Post[l][k], oE
+		}
+		b.Post, b.A = append(b.Post, post), append(b.A, inE)
 	}
 	b.Out = b.Net()
 	if net.Labels {
@@ -167,6 +177,10 @@ func (net refNet) preBounds(p [][]float64, pE [][]eb, f refForward) [][]eb {
 	out := [][]eb{make([]eb, len(f.Pre[0]))}
 	for li, pre := range net.Pre {
 		x, xE, o := f.Pre[li], out[li], f.Pre[li+1]
+		if pre.Kind == "activation" || pre.Kind == "dropout" {
+			out = append(out, net.opBounds(pre, x, xE, o, f.N, net.In, f.Masks))
+			continue
+		}
 		oE := make([]eb, len(o))
 		for i := range o {
 			j := i % net.In
@@ -293,7 +307,7 @@ func actBounds(act string, aE, zE []eb, z, a []float64) {
 			aE[j] = eb{a[j] * math.Sqrt(max(carriedR2, 0)+roundR2), a[j] * carriedS}
 		}
 	default:
-		panic("bounds: unknown activation " + act)
+		toolboxActBounds(act, aE, zE, z, a)
 	}
 }
 
@@ -444,7 +458,7 @@ func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refF
 	tE := net.targetBounds(p, pE, y, b.T)
 	for l := L - 1; l >= 0; l-- {
 		ly := net.Layers[l]
-		a, aE := f.A[l+1], fb.A[l+1]
+		a, aE := f.D[l], fb.D[l]
 		var gE []eb
 		switch {
 		case l == L-1 && net.isBCE():
@@ -502,6 +516,14 @@ func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refF
 					gE[r*next.In+i] = dotBound(b.DZ[l+1][r*next.Out:(r+1)*next.Out], wRow, bb.DZ[l+1][r*next.Out:(r+1)*next.Out], wRowE)
 				}
 			}
+			// Back through the activation and dropout layers between.
+			for k := len(ly.Post) - 1; k >= 0; k-- {
+				in, inE, din := f.D[l], fb.D[l], b.DA[l]
+				if k > 0 {
+					in, inE, din = f.Post[l][k-1], fb.Post[l][k-1], b.DPost[l][k-1]
+				}
+				gE = net.opBackBounds(ly.Post[k], b.DPost[l][k], gE, in, inE, f.Post[l][k], fb.Post[l][k], din, n, ly.Out, f.Masks)
+			}
 		}
 		if gE != nil {
 			dzE := make([]eb, len(gE))
@@ -532,6 +554,10 @@ func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refF
 			if bi >= 0 {
 				bb.Grads[bi][j] = dotBound(dzCol, ones, dzColE, nil)
 			}
+		}
+		regGradBounds(bb.Grads[ki], b.Grads[ki], p[ki], pE[ki], ly.KernelReg)
+		if bi >= 0 {
+			regGradBounds(bb.Grads[bi], b.Grads[bi], p[bi], pE[bi], ly.BiasReg)
 		}
 	}
 	return bb
@@ -591,17 +617,17 @@ func actBackBounds(act string, dzE []eb, g []float64, gE []eb, z []float64, zE [
 			}
 		}
 	default:
-		panic("bounds: unknown activation " + act)
+		toolboxActBackBounds(act, dzE, g, gE, z, zE, a, aE, dz)
 	}
 }
 
 // refOptBounds bounds the optimiser's state.
 type refOptBounds struct {
-	M, V, Vel [][]eb
+	M, V, Vel, Mom, Avg, Acc, U [][]eb
 }
 
 func newRefOptBounds(p [][]float64) refOptBounds {
-	return refOptBounds{paramBounds(p), paramBounds(p), paramBounds(p)}
+	return refOptBounds{paramBounds(p), paramBounds(p), paramBounds(p), paramBounds(p), paramBounds(p), paramBounds(p), paramBounds(p)}
 }
 
 // adamRatioMax bounds |m/(√v + ε)| at step t whatever the gradients: by Cauchy–Schwarz,
@@ -617,25 +643,32 @@ func adamRatioMax(beta1, beta2 float64, t int) float64 {
 	return (1 - beta1) / math.Sqrt(1-beta2) * math.Sqrt(s) * (1 + 1e-3) // slack for float32 constants
 }
 
+// relOneMinusPow bounds the relative error of 1 − β^t in float32, in ulps: β's rounding, pow,
+// the subtraction.
+func relOneMinusPow(beta float64, t int) float64 {
+	bt := math.Pow(beta, float64(t))
+	return (float64(t)+cFn)*bt/(1-bt) + 1
+}
+
 // stepBounds bounds the float32 optimiser step from parameters p (bounds pE), gradients g (gE)
 // and state st (stE); it returns the bounds of the new parameters and state. For Adam's moments
-// the bounds cover both m += (g − m)(1 − β1) and m = β1·m + (1 − β1)·g.
+// the bounds cover both m += (g − m)(1 − β1) and m = β1·m + (1 − β1)·g. The gradients are clipped
+// first (clipBounds), then the weight decay applied (decayBound), then the update, with the
+// learning rate of this update: a schedule's rounded to float32 like a constant one, so that the
+// one ulp of a constant rate's rounding that the updates' systematic parts allow covers it too.
 func (net refNet) stepBounds(p [][]float64, pE [][]eb, g [][]float64, gE [][]eb, st refOptState, stE refOptBounds) ([][]eb, refOptBounds) {
 	o := net.Opt
 	p2, s2 := net.step(p, g, st)
 	p2E := paramBounds(p)
 	s2E := newRefOptBounds(p)
-	t := float64(s2.T)
 	c1, c2 := 1-o.Beta1, 1-o.Beta2
 	r1, r2 := o.Beta1/c1+1, o.Beta2/c2+1 // relative error of 1 − β in float32, in ulps
-	alpha := adamAlpha(o, s2.T)
-	relOneMinusPow := func(beta float64) float64 { // of 1 − β^t in float32: β's rounding, pow, the subtraction
-		bt := math.Pow(beta, t)
-		return (t+cFn)*bt/(1-bt) + 1
-	}
-	alphaS := 1 + relOneMinusPow(o.Beta2)/2 + relOneMinusPow(o.Beta1) + cFn // relative, systematic
+	lr, mu := net.lrAt(s2.T), o.Momentum
+	alpha := adamAlpha(o, lr, s2.T)
+	alphaS := 1 + relOneMinusPow(o.Beta2, s2.T)/2 + relOneMinusPow(o.Beta1, s2.T) + cFn // relative, systematic
 	qMax := adamRatioMax(o.Beta1, o.Beta2, s2.T)
-	lr, mu := o.LearningRate, o.Momentum
+	g, gE = net.clipBounds(g, gE)
+	nd := net.nadamScalars(s2.T, st.UProd)
 	info := net.tensorInfo()
 	for ti := range p {
 		if info[ti].Fixed {
@@ -644,8 +677,11 @@ func (net refNet) stepBounds(p [][]float64, pE [][]eb, g [][]float64, gE [][]eb,
 		}
 		for i := range p[ti] {
 			gi, ge, pi, pe, pi2 := g[ti][i], gE[ti][i], p[ti][i], pE[ti][i], p2[ti][i]
+			if o.WeightDecay != 0 {
+				pi, pe = net.decayBound(pi, pe, lr)
+			}
 			switch {
-			case o.Type == "adam":
+			case o.Type == "adam" || o.Type == "adamw":
 				m, me, v, ve := st.M[ti][i], stE.M[ti][i], st.V[ti][i], stE.V[ti][i]
 				m2, v2 := s2.M[ti][i], s2.V[ti][i]
 				m2e := eb{
@@ -696,6 +732,8 @@ func (net refNet) stepBounds(p [][]float64, pE [][]eb, g [][]float64, gE [][]eb,
 				} else {
 					p2E[ti][i] = eb{math.Sqrt(sq(pe.R) + sq(v2e.R) + sq(pi2)), pe.S + v2e.S}
 				}
+			default:
+				p2E[ti][i] = net.toolboxStepBound(&s2E, s2, st, stE, ti, i, pi, pe, gi, ge, lr, nd, pi2)
 			}
 		}
 	}

@@ -3,7 +3,8 @@ package codegen_test
 // Checks of the float64 reference itself: its gradients against finite differences of its loss
 // on many small random networks (dense networks, then networks with preprocessing layers, the
 // binary cross-entropy, the mean absolute error and standardised labels), and its forward pass,
-// loss and optimiser steps against values worked out by hand.
+// loss and optimiser steps against values worked out by hand. The training toolbox's are in
+// reference_toolbox_fd_test.go.
 
 import (
 	"fmt"
@@ -82,15 +83,44 @@ func randomFDParams(r *rand.Rand, net refNet) [][]float64 {
 }
 
 // kinkSignature records on which side of every kink a forward pass with parameters p against the
-// labels y lies: the sign of every relu input, whether every probability is clipped, and the sign
-// of every output's difference from its target under the absolute error. A finite difference is
-// only valid when both sides of the stencil share it.
+// labels y lies: the sign of every input of a relu (and of the other activations with a kink at 0:
+// leaky_relu, elu, selu), whether every probability is clipped, the sign of every output's
+// difference from its target under the absolute error, and the sign of every parameter an L1
+// penalty sees. A finite difference is only valid when both sides of the stencil share it.
 func (net refNet) kinkSignature(p [][]float64, f refForward, y []float64) string {
 	b := make([]byte, 0, 64)
+	kinked := func(act string, z []float64) {
+		if act == "relu" || act == "leaky_relu" || act == "elu" || act == "selu" {
+			for _, v := range z {
+				b = append(b, "-+"[btoi(v > 0)])
+			}
+		}
+	}
+	for k, op := range net.Pre {
+		if op.Kind == "activation" && len(f.Pre) > k+1 {
+			kinked(op.Act, f.Pre[k])
+		}
+	}
 	for l, ly := range net.Layers {
-		if ly.Act == "relu" {
-			for _, z := range f.Z[l] {
-				b = append(b, "-+"[btoi(z > 0)])
+		kinked(ly.Act, f.Z[l])
+		for k, op := range ly.Post {
+			if op.Kind == "activation" {
+				in := f.D[l]
+				if k > 0 {
+					in = f.Post[l][k-1]
+				}
+				kinked(op.Act, in)
+			}
+		}
+		ki, bi := net.paramIndex(l)
+		if ly.KernelReg.L1 != 0 {
+			for _, w := range p[ki] {
+				b = append(b, "-0+"[int(sign(w))+1])
+			}
+		}
+		if bi >= 0 && ly.BiasReg.L1 != 0 {
+			for _, w := range p[bi] {
+				b = append(b, "-0+"[int(sign(w))+1])
 			}
 		}
 	}
@@ -145,7 +175,7 @@ func TestReferenceFiniteDifferences(t *testing.T) {
 		}
 		y := randomTargets(r, net, n, func(v float64) float64 { return v })
 		p := randomFDParams(r, net)
-		net.checkParamFD(t.Errorf, &st, fmt.Sprintf("net %d (%s, %d rows, %v)", i, net.Loss, n, net.Layers), p, x, y, n)
+		net.checkParamFD(t.Errorf, &st, fmt.Sprintf("net %d (%s, %d rows, %v)", i, net.Loss, n, net.Layers), p, x, y, n, nil)
 	}
 	st.report(t)
 }
@@ -183,9 +213,10 @@ func fourthOrder(at func(d float64) (float64, bool), h float64) (fd float64, ok 
 
 // checkParamFD checks the reference's gradient of every trained parameter of p (the training loss
 // of n rows x against the labels y: with standardised labels, the loss of the standardised
-// outputs and labels) against a finite difference of that loss.
-func (net refNet) checkParamFD(errorf func(format string, args ...any), st *fdStats, desc string, p [][]float64, x, y []float64, n int) {
-	f := net.forward(p, x, n)
+// outputs and labels; and the regularizers' penalty) against a finite difference of that loss,
+// with the dropout masks masks fixed (nil: none).
+func (net refNet) checkParamFD(errorf func(format string, args ...any), st *fdStats, desc string, p [][]float64, x, y []float64, n int, masks refMasks) {
+	f := net.forwardMasked(p, x, n, masks)
 	loss := net.trainingLoss(p, f, y)
 	sig := net.kinkSignature(p, f, y)
 	grads := net.backward(p, f, y).Grads
@@ -195,7 +226,7 @@ func (net refNet) checkParamFD(errorf func(format string, args ...any), st *fdSt
 			fd, ok := fourthOrder(func(d float64) (float64, bool) {
 				q := cloneAll(p)
 				q[ti][j] += d
-				fq := net.forward(q, x, n)
+				fq := net.forwardMasked(q, x, n, masks)
 				return net.trainingLoss(q, fq, y), net.kinkSignature(q, fq, y) == sig
 			}, fdStep)
 			if !ok {
@@ -337,8 +368,8 @@ func TestReferenceFiniteDifferencesNewKinds(t *testing.T) {
 			seen["labels "+net.Loss]++
 		}
 		desc := fmt.Sprintf("net %d (%v, %s, labels %v, %d rows, %v)", i, pre, net.Loss, net.Labels, c.n, net.Layers)
-		net.checkParamFD(t.Errorf, &st, desc, c.p, c.x, c.y, c.n)
-		net.checkInputFD(t.Errorf, &inputs, desc, c.p, c.x, c.y, c.n)
+		net.checkParamFD(t.Errorf, &st, desc, c.p, c.x, c.y, c.n, nil)
+		net.checkInputFD(t.Errorf, &inputs, desc, c.p, c.x, c.y, c.n, nil)
 	}
 	st.report(t)
 	inputs.report(t)
@@ -381,7 +412,7 @@ func TestReferenceFiniteDifferencesDetectsBugs(t *testing.T) {
 			net := c.net
 			net.Bugs = b.bugs
 			failed := false
-			net.checkParamFD(func(string, ...any) { failed = true }, new(fdStats), "", c.p, c.x, c.y, c.n)
+			net.checkParamFD(func(string, ...any) { failed = true }, new(fdStats), "", c.p, c.x, c.y, c.n, nil)
 			if failed {
 				caught++
 			}
@@ -407,7 +438,7 @@ func TestReferenceFiniteDifferencesInput(t *testing.T) {
 		}
 		y := randomTargets(r, net, n, func(v float64) float64 { return v })
 		p := randomFDParams(r, net)
-		net.checkInputFD(t.Errorf, new(fdStats), fmt.Sprintf("net %d %v", i, net.Layers), p, x, y, n)
+		net.checkInputFD(t.Errorf, new(fdStats), fmt.Sprintf("net %d %v", i, net.Layers), p, x, y, n, nil)
 	}
 }
 
@@ -423,8 +454,14 @@ func TestReferenceFiniteDifferencesInput(t *testing.T) {
 // to 1.5·ε64·|x'|/(2·h'·σ) to the difference's relative error, 1.7e-5 for h' = 1e-4 and σ = 1e-7;
 // with h' = 1e-2 it is 3.3e-7, under the bound's 1e-6, and the truncation error h'⁴/30·|L⁽⁵⁾| =
 // 3.3e-10·|L⁽⁵⁾| stays negligible for these O(1) networks.
-func (net refNet) checkInputFD(errorf func(format string, args ...any), st *fdStats, desc string, p [][]float64, x, y []float64, n int) {
-	f := net.forward(p, x, n)
+//
+// The input stage may also hold activation and dropout layers (with the masks masks fixed), which
+// act element by element: the derivative is multiplied by the activation's derivative at its
+// input, or by the mask. Only the linear factors (scales, standard deviations, masks) size the step:
+// an activation's derivative may be near 0 (gelu's near −0.75) and would make it huge. A dropped
+// input (a mask of 0) does not reach the loss: its difference must be exactly 0.
+func (net refNet) checkInputFD(errorf func(format string, args ...any), st *fdStats, desc string, p [][]float64, x, y []float64, n int, masks refMasks) {
+	f := net.forwardMasked(p, x, n, masks)
 	loss := net.trainingLoss(p, f, y)
 	sig := net.kinkSignature(p, f, y)
 	b := net.backward(p, f, y)
@@ -433,23 +470,39 @@ func (net refNet) checkInputFD(errorf func(format string, args ...any), st *fdSt
 	w := p[ki]
 	for j := range x {
 		row, col := j/net.In, j%net.In
-		chain, step := 1.0, fdStep
-		for _, pre := range net.Pre {
-			if pre.Kind == "rescaling" {
+		chain, linear, step := 1.0, 1.0, fdStep
+		for k, pre := range net.Pre {
+			switch pre.Kind {
+			case "rescaling":
 				chain *= pre.Scale
-			} else {
+				linear *= pre.Scale
+			case "normalization":
 				sd := max(math.Sqrt(p[net.normIndex()+1][col]), normFloor)
 				chain /= sd
+				linear /= sd
 				if sd < 1e-4 {
 					step = 1e-2
 				}
+			case "dropout":
+				if m := masks[pre.Index]; m != nil {
+					chain *= m[j]
+					linear *= m[j]
+				}
+			case "activation":
+				d := []float64{0}
+				net.activateBack(pre.Act, d, []float64{1}, f.Pre[k][j:j+1], f.Pre[k+1][j:j+1])
+				chain *= d[0]
 			}
 		}
-		h := math.Pow(2, math.Floor(math.Log2(step/math.Abs(chain))))
+		h := math.Pow(2, math.Floor(math.Log2(step/math.Abs(linear))))
+		if linear == 0 {
+			h = math.Pow(2, math.Floor(math.Log2(step)))
+			linear = 1
+		}
 		fd, ok := fourthOrder(func(d float64) (float64, bool) {
 			xq := append([]float64(nil), x...)
 			xq[j] += d
-			fq := net.forward(p, xq, n)
+			fq := net.forwardMasked(p, xq, n, masks)
 			return net.trainingLoss(p, fq, y), net.kinkSignature(p, fq, y) == sig && xq[j]-x[j] == d
 		}, h)
 		if !ok {
@@ -462,7 +515,7 @@ func (net refNet) checkInputFD(errorf func(format string, args ...any), st *fdSt
 			g += b.DZ[0][row*ly.Out+o] * w[col*ly.Out+o]
 		}
 		g *= chain
-		bound := 1e-6*math.Abs(g) + 1e-9*(1+math.Abs(loss))*math.Abs(chain)
+		bound := 1e-6*math.Abs(g) + 1e-9*(1+math.Abs(loss))*math.Abs(linear)
 		st.worst = math.Max(st.worst, math.Abs(fd-g)/bound)
 		if !(math.Abs(fd-g) <= bound) {
 			errorf("%s: ∂L/∂x[%d] = %.12g, finite difference %.12g", desc, j, g, fd)

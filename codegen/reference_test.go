@@ -4,7 +4,9 @@ package codegen_test
 // loss, the accuracy count, gradients and optimiser steps, written from the math alone (not from
 // codegen's emitters) so that the generated float32 code can be checked against it. Error bounds
 // for that comparison live in reference_bounds_test.go; the reference itself is checked against
-// finite differences and hand-computed cases in reference_fd_test.go.
+// finite differences and hand-computed cases in reference_fd_test.go. The training toolbox
+// (activation and dropout layers, Keras 3's other activations, regularizers, the other
+// optimisers, weight decay, clipping and learning-rate schedules) is in reference_toolbox_test.go.
 //
 // Every array is row-major; a batch of n rows of width w is a []float64 of n·w values. Parameters
 // are a [][]float64 in the order of the generated Model.Tensors(): the normalization layer's mean
@@ -23,26 +25,35 @@ import (
 // refNet is the network of a spec.Model reduced to what the arithmetic needs.
 type refNet struct {
 	In     int        // input features
-	Pre    []refPre   // the preprocessing layers, in order, before the dense layers
+	Pre    []refPre   // the layers before the first dense layer, in order (the input stage)
 	Layers []refLayer // the dense layers in order; the last one is the output
 	Loss   string     // one of allLosses
 	Labels bool       // the labels are standardised (data.normalize_label)
 	Opt    spec.Optimizer
+	Seed   uint64  // seeds the dropout masks: fit.seed, or what SetSeed set
 	Bugs   refBugs // mistakes planted for TestParityDetectsBugs; the zero value plants none
 }
 
-// refPre is one preprocessing layer: rescaling out = x·Scale + Offset, or normalization out =
-// (x − mean)/max(√variance, 1e-7) with the network's fixed normalization statistics.
+// refPre is one layer without trained parameters: rescaling out = x·Scale + Offset,
+// normalization out = (x − mean)/max(√variance, 1e-7) with the network's fixed normalization
+// statistics, activation out = Act(x), dropout out = x·mask while training (mask 0 or 1/(1 − Rate),
+// see refMasks) and x otherwise. Rescaling and normalization come only before the dense layers.
 type refPre struct {
-	Kind          string  // rescaling or normalization
+	Kind          string  // rescaling, normalization, activation or dropout
 	Scale, Offset float64 // rescaling: the float32 constants of the generated code
+	Act           string  // activation: its name
+	Rate          float64 // dropout: the fraction of its inputs dropped while training
+	Index         int     // dropout: its position in the generated network (from 1), which keys its masks
 }
 
-// refLayer is one dense layer.
+// refLayer is one dense layer, with the activation and dropout layers that follow it.
 type refLayer struct {
 	In, Out int
-	Act     string // linear, relu, sigmoid, tanh or softmax
+	Act     string // linear, relu, sigmoid, tanh, softmax, or one of toolboxActivations
 	Bias    bool
+	Post    []refPre // the activation and dropout layers between this layer and the next dense one
+
+	KernelReg, BiasReg spec.Regularizer // L1L2 penalties added to the loss
 }
 
 // refBugs are the generator's likely mistakes, planted in the reference's forward pass, loss and
@@ -63,6 +74,8 @@ type refBugs struct {
 	RawLabels         bool    // the network is trained against the labels as they are, not standardised
 	AdaptNoRescale    bool    // AdaptInputs ignores the rescaling layers before the normalization
 	StatsTrained      bool    // GradTensors() lists the fixed statistics too (simulatedOutput reads it)
+
+	toolboxBugs
 }
 
 // normFloor is the least standard deviation normalization divides by (Keras' epsilon).
@@ -70,23 +83,45 @@ const normFloor = 1e-7
 
 func newRefNet(m *spec.Model) refNet {
 	net := refNet{In: m.Input.Size(), Loss: m.Compile.Loss, Opt: m.Compile.Optimizer,
-		Labels: m.Data.Source == "csv" && m.Data.NormalizeLabel}
+		Labels: m.Data.Source == "csv" && m.Data.NormalizeLabel, Seed: m.Fit.Seed}
 	in := net.In
+	// index is each layer's position in the generated network, from 1: the spec's layers in
+	// order, and after a dense layer with gelu or silu the activation layer the generator gives
+	// it (their derivatives need the pre-activations). A dropout layer's masks are keyed by it.
+	index := 0
 	for _, l := range m.Layers {
-		switch l.Type {
-		case "rescaling":
-			net.Pre = append(net.Pre, refPre{Kind: "rescaling", Scale: f32(l.Scale), Offset: f32(l.Offset)})
-			continue
-		case "normalization":
-			net.Pre = append(net.Pre, refPre{Kind: "normalization"})
-			continue
-		}
+		index++
 		act := l.Activation
 		if act == "" {
 			act = "linear"
 		}
-		net.Layers = append(net.Layers, refLayer{In: in, Out: l.Units, Act: act, Bias: l.UseBias})
-		in = l.Units
+		var op refPre
+		switch l.Type {
+		case "rescaling":
+			op = refPre{Kind: "rescaling", Scale: f32(l.Scale), Offset: f32(l.Offset)}
+		case "normalization":
+			op = refPre{Kind: "normalization"}
+		case "activation":
+			op = refPre{Kind: "activation", Act: act}
+		case "dropout":
+			op = refPre{Kind: "dropout", Rate: l.Rate, Index: index}
+		case "dense":
+			net.Layers = append(net.Layers, refLayer{In: in, Out: l.Units, Act: act, Bias: l.UseBias,
+				KernelReg: l.KernelRegularizer, BiasReg: l.BiasRegularizer})
+			in = l.Units
+			if act == "gelu" || act == "silu" {
+				index++
+			}
+			continue
+		default:
+			panic("reference: layer type " + l.Type)
+		}
+		if len(net.Layers) == 0 {
+			net.Pre = append(net.Pre, op)
+		} else {
+			last := &net.Layers[len(net.Layers)-1]
+			last.Post = append(last.Post, op)
+		}
 	}
 	return net
 }
@@ -215,11 +250,15 @@ func (net refNet) std(v float64) float64 {
 
 // refForward is one forward pass over n rows.
 type refForward struct {
-	N   int
-	Pre [][]float64 // Pre[0] is the raw input; Pre[i+1] is preprocessing layer i's output, n×In
-	A   [][]float64 // A[0] is the dense layers' input (the last of Pre); A[l+1] is layer l's output, n×Out
-	Z   [][]float64 // Z[l] is layer l's pre-activation X·W + b, n×Out
-	Out []float64   // what the network reports: A[L], or with standardised labels, A[L] in the labels' units
+	N    int
+	Pre  [][]float64   // Pre[0] is the raw input; Pre[i+1] is the output of layer i of the input stage, n×In
+	A    [][]float64   // A[l] is dense layer l's input (A[0] the last of Pre); A[L] is the output layer's output
+	Z    [][]float64   // Z[l] is dense layer l's pre-activation X·W + b, n×Out
+	D    [][]float64   // D[l] is dense layer l's output act(Z[l]), n×Out
+	Post [][][]float64 // Post[l][k] is the output of layer l's k-th following layer; A[l+1] is the last (or D[l])
+	Out  []float64     // what the network reports: A[L], or with standardised labels, A[L] in the labels' units
+
+	Masks refMasks // the dropout masks it ran with; nil: evaluating (dropout passes its input on)
 }
 
 // Output is the network's output as Output() and Predict report it, n×OutSize.
@@ -229,15 +268,19 @@ func (f refForward) Output() []float64 { return f.Out }
 // trained in (standardised, with standardised labels).
 func (f refForward) Net() []float64 { return f.A[len(f.A)-1] }
 
-// preprocess runs n rows of x through the preprocessing layers; the result has len(Pre) + 1
-// arrays, the first x itself.
-func (net refNet) preprocess(p [][]float64, x []float64, n int) [][]float64 {
+// preprocess runs n rows of x through the input stage; the result has len(Pre) + 1 arrays, the
+// first x itself.
+func (net refNet) preprocess(p [][]float64, x []float64, n int, masks refMasks) [][]float64 {
 	out := [][]float64{x[:n*net.In]}
 	if net.Bugs.NoPre {
 		return out
 	}
 	for _, pre := range net.Pre {
 		in := out[len(out)-1]
+		if pre.Kind == "activation" || pre.Kind == "dropout" {
+			out = append(out, net.opForward(pre, in, n, net.In, masks))
+			continue
+		}
 		o := make([]float64, len(in))
 		for i, v := range in {
 			j := i % net.In
@@ -260,8 +303,16 @@ func (net refNet) preprocess(p [][]float64, x []float64, n int) [][]float64 {
 	return out
 }
 
+// forward is the forward pass of n rows of x as EvalBatch and Predict compute it: every dropout
+// passes its input on.
 func (net refNet) forward(p [][]float64, x []float64, n int) refForward {
-	f := refForward{N: n, Pre: net.preprocess(p, x, n)}
+	return net.forwardMasked(p, x, n, nil)
+}
+
+// forwardMasked is the forward pass of a training step whose dropout layers have the masks
+// masks (nil: none, as forward).
+func (net refNet) forwardMasked(p [][]float64, x []float64, n int, masks refMasks) refForward {
+	f := refForward{N: n, Masks: masks, Pre: net.preprocess(p, x, n, masks)}
 	f.A = [][]float64{f.Pre[len(f.Pre)-1]}
 	for l, ly := range net.Layers {
 		ki, bi := net.paramIndex(l)
@@ -281,9 +332,15 @@ func (net refNet) forward(p [][]float64, x []float64, n int) refForward {
 		}
 		a := make([]float64, len(z))
 		for r := 0; r < n; r++ {
-			activate(ly.Act, a[r*ly.Out:(r+1)*ly.Out], z[r*ly.Out:(r+1)*ly.Out])
+			net.activate(ly.Act, a[r*ly.Out:(r+1)*ly.Out], z[r*ly.Out:(r+1)*ly.Out])
 		}
-		f.Z, f.A = append(f.Z, z), append(f.A, a)
+		f.Z, f.D = append(f.Z, z), append(f.D, a)
+		var post [][]float64
+		for _, op := range ly.Post {
+			a = net.opForward(op, a, n, ly.Out, masks)
+			post = append(post, a)
+		}
+		f.Post, f.A = append(f.Post, post), append(f.A, a)
 	}
 	f.Out = f.Net()
 	if net.Labels && !net.Bugs.LabelsNotRestored {
@@ -323,23 +380,32 @@ func (net refNet) targets(p [][]float64, y []float64) []float64 {
 // reportedLoss is the loss Gradients, TrainBatch and EvalBatch report: that of the outputs in
 // the labels' units against y.
 func (net refNet) reportedLoss(p [][]float64, f refForward, y []float64) float64 {
+	pen := net.penalty(p)
+	if net.Bugs.NoPenaltyLoss {
+		pen = 0
+	}
 	if net.Labels && net.Bugs.LossStandardised {
-		return net.loss(f.Net(), net.standardise(p, y), f.N)
+		return net.loss(f.Net(), net.standardise(p, y), f.N) + pen
 	}
 	if net.Labels && net.Bugs.LabelsNotRestored {
-		return net.loss(net.restore(p, f.Net()), y, f.N)
+		return net.loss(net.restore(p, f.Net()), y, f.N) + pen
 	}
-	return net.loss(f.Output(), y, f.N)
+	return net.loss(f.Output(), y, f.N) + pen
 }
 
 // trainingLoss is the loss whose gradients the network follows: that of its own outputs against
-// the targets it is trained against (the standardised labels, when they are).
+// the targets it is trained against (the standardised labels, when they are), and the
+// regularizers' penalty.
 func (net refNet) trainingLoss(p [][]float64, f refForward, y []float64) float64 {
-	return net.loss(f.Net(), net.targets(p, y), f.N)
+	return net.loss(f.Net(), net.targets(p, y), f.N) + net.penalty(p)
 }
 
 // activate sets one row a = act(z).
-func activate(act string, a, z []float64) {
+func (net refNet) activate(act string, a, z []float64) {
+	if net.Bugs.WrongForward == act {
+		wrongActivate(act, a, z)
+		return
+	}
 	switch act {
 	case "linear":
 		copy(a, z)
@@ -369,7 +435,7 @@ func activate(act string, a, z []float64) {
 			a[j] /= s
 		}
 	default:
-		panic("reference: unknown activation " + act)
+		toolboxActivate(act, a, z)
 	}
 }
 
@@ -477,7 +543,7 @@ func (net refNet) adaptInputs(mean, variance []float64) (m, v []float64) {
 		if pre.Kind == "normalization" {
 			break
 		}
-		if net.Bugs.AdaptNoRescale {
+		if net.Bugs.AdaptNoRescale || pre.Kind != "rescaling" {
 			continue
 		}
 		for j := range m {
@@ -490,23 +556,24 @@ func (net refNet) adaptInputs(mean, variance []float64) (m, v []float64) {
 
 // refBackward is the result of back-propagating the mean training loss of one forward pass.
 type refBackward struct {
-	T     []float64   // the targets the output was compared with: y, or y standardised
-	DZ    [][]float64 // DZ[l] = ∂loss/∂Z[l], n×Out
-	DA    [][]float64 // DA[l] = ∂loss/∂A[l+1] before the activation's derivative; nil for a fused cross-entropy output
-	Grads [][]float64 // ∂loss/∂parameter, in Tensors order; zero for the fixed statistics
+	T     []float64     // the targets the output was compared with: y, or y standardised
+	DZ    [][]float64   // DZ[l] = ∂loss/∂Z[l], n×Out
+	DA    [][]float64   // DA[l] = ∂loss/∂D[l] before the activation's derivative; nil for a fused cross-entropy output
+	DPost [][][]float64 // DPost[l][k] = ∂loss/∂Post[l][k]
+	Grads [][]float64   // ∂loss/∂parameter, in Tensors order, the regularizers' too; zero for the fixed statistics
 }
 
 func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward {
 	n, L := f.N, len(net.Layers)
-	b := refBackward{T: net.targets(p, y), DZ: make([][]float64, L), DA: make([][]float64, L), Grads: zerosLike(p)}
+	b := refBackward{T: net.targets(p, y), DZ: make([][]float64, L), DA: make([][]float64, L), DPost: make([][][]float64, L), Grads: zerosLike(p)}
 	scale := 1.0
 	if net.Bugs.DeltaScale != 0 {
 		scale = net.Bugs.DeltaScale
 	}
 	for l := L - 1; l >= 0; l-- {
 		ly := net.Layers[l]
-		z, a := f.Z[l], f.A[l+1]
-		var g []float64 // ∂loss/∂A[l+1]
+		z, a := f.Z[l], f.D[l]
+		var g []float64 // ∂loss/∂D[l]
 		switch {
 		case l == L-1 && net.fused():
 			// Softmax and categorical cross-entropy fused: ∂loss/∂z = (p − y)/n; sigmoid and binary
@@ -550,6 +617,16 @@ func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward
 					g[r*next.In+i] = s
 				}
 			}
+			// Back through the activation and dropout layers between, to ∂loss/∂D[l].
+			b.DPost[l] = make([][]float64, len(ly.Post))
+			for k := len(ly.Post) - 1; k >= 0; k-- {
+				b.DPost[l][k] = g
+				in := f.D[l]
+				if k > 0 {
+					in = f.Post[l][k-1]
+				}
+				g = net.opBackward(ly.Post[k], g, in, f.Post[l][k], n, ly.Out, f.Masks)
+			}
 		}
 		if g != nil {
 			b.DA[l] = g
@@ -561,7 +638,7 @@ func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward
 			for r := 0; r < n; r++ {
 				s := r * ly.Out
 				e := s + ly.Out
-				activateBack(act, dz[s:e], g[s:e], z[s:e], a[s:e])
+				net.activateBack(act, dz[s:e], g[s:e], z[s:e], a[s:e])
 			}
 			b.DZ[l] = dz
 		}
@@ -586,6 +663,11 @@ func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward
 				b.Grads[bi][j] = s
 			}
 		}
+		// The regularizers' gradients, l1·sign(w) + 2·l2·w.
+		net.addRegGrads(b.Grads[ki], p[ki], ly.KernelReg)
+		if bi >= 0 {
+			net.addRegGrads(b.Grads[bi], p[bi], ly.BiasReg)
+		}
 	}
 	return b
 }
@@ -602,7 +684,15 @@ func sign(v float64) float64 {
 }
 
 // activateBack sets one row dz = ∂loss/∂z from g = ∂loss/∂a through a = act(z).
-func activateBack(act string, dz, g, z, a []float64) {
+func (net refNet) activateBack(act string, dz, g, z, a []float64) {
+	switch act {
+	case net.Bugs.WrongForward:
+		wrongActivateBack(act, dz, g, z, a)
+		return
+	case net.Bugs.WrongDerivative:
+		wrongDerivative(act, dz, g, z, a)
+		return
+	}
 	switch act {
 	case "linear":
 		copy(dz, g)
@@ -632,19 +722,29 @@ func activateBack(act string, dz, g, z, a []float64) {
 			dz[j] = a[j] * (g[j] - s)
 		}
 	default:
-		panic("reference: unknown activation " + act)
+		toolboxActivateBack(act, dz, g, z, a)
 	}
 }
 
-// refOptState is the optimiser's state: the step count and, per parameter tensor, Adam's moments
-// or SGD's velocity.
+// refOptState is the optimiser's state: the step count and, per parameter tensor, Adam's moments,
+// SGD's velocity, and the other optimisers' (reference_toolbox_test.go).
 type refOptState struct {
 	T         int
 	M, V, Vel [][]float64
+	Mom, Avg  [][]float64 // RMSprop's momentum buffers and mean gradients
+	Acc       [][]float64 // Adagrad's accumulators (InitialAccumulator before the first step)
+	U         [][]float64 // Adamax's infinity norms
+	UProd     float64     // Nadam's running product u_1·…·u_T (1 for T = 0)
 }
 
 func newRefOptState(p [][]float64) refOptState {
-	return refOptState{M: zerosLike(p), V: zerosLike(p), Vel: zerosLike(p)}
+	return refOptState{M: zerosLike(p), V: zerosLike(p), Vel: zerosLike(p), Mom: zerosLike(p), Avg: zerosLike(p),
+		Acc: zerosLike(p), U: zerosLike(p), UProd: 1}
+}
+
+func (st refOptState) clone() refOptState {
+	return refOptState{T: st.T, M: cloneAll(st.M), V: cloneAll(st.V), Vel: cloneAll(st.Vel), Mom: cloneAll(st.Mom),
+		Avg: cloneAll(st.Avg), Acc: cloneAll(st.Acc), U: cloneAll(st.U), UProd: st.UProd}
 }
 
 func cloneAll(p [][]float64) [][]float64 {
@@ -655,18 +755,26 @@ func cloneAll(p [][]float64) [][]float64 {
 	return c
 }
 
-// adamAlpha is Keras' bias-corrected Adam step size at step t (from 1).
-func adamAlpha(o spec.Optimizer, t int) float64 {
-	return o.LearningRate * math.Sqrt(1-math.Pow(o.Beta2, float64(t))) / (1 - math.Pow(o.Beta1, float64(t)))
+// adamAlpha is Keras' bias-corrected Adam step size at step t (from 1) for the learning rate lr.
+func adamAlpha(o spec.Optimizer, lr float64, t int) float64 {
+	return lr * math.Sqrt(1-math.Pow(o.Beta2, float64(t))) / (1 - math.Pow(o.Beta1, float64(t)))
 }
 
-// step applies one optimiser step to p from the gradients g, as Keras does, and returns the new
-// parameters and state; p and st are not changed. The fixed statistics are not updated.
+// step applies one optimiser step to p from the gradients g, as Keras 3 does, and returns the new
+// parameters and state; p and st are not changed. The fixed statistics are not updated. Keras
+// first clips the gradients (clipnorm, global_clipnorm or clipvalue), then applies the decoupled
+// weight decay w ← w − w·weight_decay·lr to every parameter, then the optimiser's update, all
+// with the learning rate of this update (the schedule's at the updates done before it).
 func (net refNet) step(p, g [][]float64, st refOptState) ([][]float64, refOptState) {
 	o := net.Opt
 	p2 := cloneAll(p)
-	s2 := refOptState{T: st.T + 1, M: cloneAll(st.M), V: cloneAll(st.V), Vel: cloneAll(st.Vel)}
-	alpha := adamAlpha(o, s2.T)
+	s2 := st.clone()
+	s2.T = st.T + 1
+	lr := net.lrAt(s2.T)
+	g = net.clipGrads(g)
+	alpha := adamAlpha(o, lr, s2.T)
+	nadam := net.nadamScalars(s2.T, st.UProd)
+	s2.UProd = nadam.P
 	info := net.tensorInfo()
 	for ti := range p2 {
 		if ti < len(info) && info[ti].Fixed {
@@ -674,26 +782,38 @@ func (net refNet) step(p, g [][]float64, st refOptState) ([][]float64, refOptSta
 		}
 		for i := range p2[ti] {
 			gi := g[ti][i]
-			switch {
-			case o.Type == "adam":
+			w := p2[ti][i]
+			if net.Bugs.CoupledDecay {
+				gi += o.WeightDecay * w
+			} else if !net.Bugs.DecayAfter {
+				w = net.decay(w, lr)
+			}
+			switch o.Type {
+			case "adam", "adamw":
 				m := &s2.M[ti][i]
 				v := &s2.V[ti][i]
 				*m += (gi - *m) * (1 - o.Beta1)
 				*v += (gi*gi - *v) * (1 - o.Beta2)
-				p2[ti][i] -= alpha * *m / (math.Sqrt(*v) + o.Epsilon)
-			case o.Type == "sgd" && o.Momentum == 0:
-				p2[ti][i] -= o.LearningRate * gi
-			case o.Type == "sgd":
+				w -= alpha * *m / (math.Sqrt(*v) + o.Epsilon)
+			case "sgd":
+				if o.Momentum == 0 {
+					w -= lr * gi
+					break
+				}
 				vel := &s2.Vel[ti][i]
-				*vel = o.Momentum**vel - o.LearningRate*gi
+				*vel = o.Momentum**vel - lr*gi
 				if o.Nesterov {
-					p2[ti][i] += o.Momentum**vel - o.LearningRate*gi
+					w += o.Momentum**vel - lr*gi
 				} else {
-					p2[ti][i] += *vel
+					w += *vel
 				}
 			default:
-				panic("reference: unknown optimizer " + o.Type)
+				w = net.toolboxUpdate(&s2, st, ti, i, w, gi, lr, nadam)
 			}
+			if net.Bugs.DecayAfter {
+				w = net.decay(w, lr)
+			}
+			p2[ti][i] = w
 		}
 	}
 	return p2, s2

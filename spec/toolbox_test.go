@@ -22,6 +22,8 @@ func TestParseToolboxBad(t *testing.T) {
 			`t.yaml:6:5: layer 3: the last layer is a dropout layer; allowed: a dense layer last (dropout goes before it)`},
 		{"activation last", map[int]string{6: "  - {type: activation, activation: sigmoid}"},
 			`t.yaml:6:5: layer 3: the last layer is an activation layer; allowed: a dense layer last, with the activation on it (activation: sigmoid)`},
+		{"normalization after dropout", map[int]string{4: "  - {type: dropout, rate: 0.1}\n  - {type: normalization}"},
+			`t.yaml:5:5: layer 2: a normalization after a dropout layer; allowed: only rescaling layers before a normalization, which is adapted to the raw features through them`},
 		{"batch normalization momentum", map[int]string{5: "  - {type: batch_normalization, momentum: 1}"},
 			`t.yaml:5:43: layer 2 momentum: 1 is out of range; allowed: >= 0 and < 1`},
 		{"batch normalization scale", map[int]string{5: "  - {type: batch_normalization, scale: 0.5}"},

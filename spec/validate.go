@@ -198,6 +198,12 @@ func (r *reader) checkLayers(layers []Layer) {
 			r.floatIn(join(path, "offset"), l.Offset, math.Abs(l.Offset) <= maxRescale, "a number from -1e6 to 1e6")
 		case "normalization":
 			normalization++
+			for j := 0; j < i; j++ {
+				if layers[j].Type != "rescaling" && layers[j].Type != "normalization" {
+					r.add(r.at(path), "%s: a normalization after a %s layer; allowed: only rescaling layers before a normalization, which is adapted to the raw features through them", label(path), layers[j].Type)
+					break
+				}
+			}
 			if normalization == 2 {
 				r.add(r.at(path), "%s: a second normalization layer; allowed: one, which is adapted to the training rows' features (a second would see them normalized already)", label(path))
 			}
