@@ -37,7 +37,7 @@ func buildTrainer(m *spec.Model, specPath string, stderr io.Writer) (bin string,
 		}
 	}()
 	bin = filepath.Join(tmp, "nngen") // it names itself in its messages: nngen: ...
-	if root, modPath, ok := userModule(specPath, src); ok {
+	if root, modPath, ok := userModule(specPath, src); ok && writable(root) {
 		err = buildInModule(m, specPath, root, modPath, bin, stderr)
 	} else {
 		err = buildInTempModule(m, specPath, src, tmp, bin, stderr)
@@ -46,6 +46,16 @@ func buildTrainer(m *spec.Model, specPath string, stderr io.Writer) (bin string,
 		return "", nil, err
 	}
 	return bin, cleanup, nil
+}
+
+// writable reports whether a folder can be made in dir (a module in a read-only place builds in a
+// temporary module instead).
+func writable(dir string) bool {
+	d, err := os.MkdirTemp(dir, ".nngen-check-")
+	if err != nil {
+		return false
+	}
+	return os.Remove(d) == nil
 }
 
 // buildInModule builds the trainer inside the user's module at root (module path modPath).

@@ -10,6 +10,7 @@ import (
 	_ "github.com/nngen/nngen/runtime/cli"
 	_ "github.com/nngen/nngen/runtime/initializer"
 	_ "github.com/nngen/nngen/runtime/parallel"
+	_ "github.com/nngen/nngen/runtime/schedule"
 	_ "github.com/nngen/nngen/runtime/weights"
 )
 
