@@ -35,6 +35,9 @@ func (d *Dropout) Buffers() []Buffer {
 // Modal reports that a dropout computes differently in training.
 func (d *Dropout) Modal() bool { return true }
 
+// Random reports that a dropout draws random masks.
+func (d *Dropout) Random() bool { return true }
+
 // Forward emits the masked, scaled input in training, and the input itself otherwise.
 func (d *Dropout) Forward(c Pass) []jen.Code {
 	pass := jen.Copy(c.Out, c.In)

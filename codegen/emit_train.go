@@ -62,7 +62,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 		g.Id("grad").Id("Model").Comment("gradients of the mean loss of the last Gradients call")
 		g.Id("opt").Id("optimizerState")
 		g.Id("n").Int().Comment("rows in the last forward pass")
-		if p.modal() {
+		if p.random() {
 			g.Id("seed").Uint64().Comment("seeds the dropout masks; Seed unless SetSeed changed it")
 			g.Id("step").Uint64().Comment("training steps so far, for the dropout masks")
 			g.Id("key").Uint64().Comment("this step's dropout key")
@@ -449,7 +449,7 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		g.Id("checkBatch").Call(jen.Lit(method), jen.Id("x"), jen.Id("y"), jen.Id("n"))
 		g.Id("t").Dot("n").Op("=").Id("n")
 		training := method != "EvalBatch"
-		if p.modal() && training {
+		if p.random() && training {
 			g.Comment("This step's dropout masks: drawn from the seed and the step, whichever core draws them.")
 			g.List(jen.Id("t").Dot("key"), jen.Id("t").Dot("step")).Op("=").List(jen.Qual(asmPath, "DropoutKey").Call(jen.Id("t").Dot("seed"), jen.Id("t").Dot("step")), jen.Id("t").Dot("step").Op("+").Lit(1))
 		}
@@ -688,7 +688,7 @@ func (p *Plan) modal() bool {
 // newTrainerFields are the fields NewTrainer sets.
 func newTrainerFields(p *Plan) jen.Dict {
 	d := jen.Dict{jen.Id("model"): jen.Id("m"), jen.Id("opt"): jen.Id("newOptimizerState").Call()}
-	if p.modal() {
+	if p.random() {
 		d[jen.Id("seed")] = jen.Id("Seed")
 	}
 	return d
@@ -696,7 +696,7 @@ func newTrainerFields(p *Plan) jen.Dict {
 
 // emitSetSeed writes SetSeed, for a Trainer whose dropout masks are drawn from a seed.
 func emitSetSeed(p *Plan, f *jen.File) {
-	if !p.modal() {
+	if !p.random() {
 		return
 	}
 	f.Comment("SetSeed seeds the dropout masks of the steps to come (NewTrainer seeds them with Seed), so that")
@@ -744,4 +744,15 @@ func emitSnapshot(f *jen.File) {
 			jen.Id("src").Op("=").Id("src").Index(jen.Copy(jen.Id("p").Dot("Data"), jen.Id("src")), jen.Empty())),
 	)
 	f.Line()
+}
+
+// random reports whether a layer of the plan draws random numbers while training (a dropout): the
+// Trainer then keeps a seed, a step count and the step's key, and has SetSeed.
+func (p *Plan) random() bool {
+	for _, l := range p.Layers {
+		if r, ok := l.(interface{ Random() bool }); ok && r.Random() {
+			return true
+		}
+	}
+	return false
 }

@@ -289,6 +289,9 @@ func join(a, b string) string {
 // twoCore reports whether the generated Trainer has the two-core path (codegen's parallel): a full
 // batch of at least 16 rows whose forward pass costs at least 2²⁰ flops.
 func (c *parityCase) twoCore() bool {
+	if c.Net.hasBN() {
+		return false // a batch normalization needs the whole batch: its plan trains on one core
+	}
 	macs := 0
 	for _, ly := range c.Net.Layers {
 		macs += ly.In * ly.Out

@@ -1,15 +1,17 @@
 package codegen_test
 
-// Parity of generated code with the float64 reference: ~80 random specs (seeded, so every run
+// Parity of generated code with the float64 reference: ~100 random specs (seeded, so every run
 // checks the same ones: 30 dense networks, then the recipes of parity_cases_test.go, which add
 // the preprocessing layers, the binary cross-entropy, the mean absolute error and standardised
 // labels, then those of parity_toolbox_cases_test.go, which add the training toolbox: activation
 // and dropout layers, Keras' other activations, regularizers, optimisers, weight decay, clipping
-// and schedules) are generated, built together with one harness program, and run once per kernel
-// level the machine supports (NNGEN_CPU), on two cores, and once more on one, which must give the
-// same bits; each package's loss, accuracy count, outputs, gradients and parameters after three
-// optimiser steps must agree with the reference within the float32 bounds of
-// reference_bounds_test.go and reference_toolbox_bounds_test.go.
+// and schedules, then those of parity_batchnorm_cases_test.go, batch normalization) are
+// generated, built together with one harness program, and run once per kernel level the machine
+// supports (NNGEN_CPU), on two cores, and once more on one, which must give the same bits; each
+// package's loss, accuracy count, outputs, gradients and parameters (the moving statistics too)
+// after three optimiser steps must agree with the reference within the float32 bounds of
+// reference_bounds_test.go, reference_toolbox_bounds_test.go and
+// reference_batchnorm_bounds_test.go.
 
 import (
 	"bytes"
@@ -131,7 +133,7 @@ func (c *parityCase) reference(anchor func(step int) [][]float64) []refStep {
 		s.refEval = net.evaluate(p, pE, b, net.masks(uint64(si), b.N))
 		if si == 0 {
 			e := s.refEval
-			if net.hasDropout() {
+			if net.hasDropout() || net.hasBN() {
 				e = net.evaluate(p, pE, b, nil)
 			}
 			s.Eval = &e
@@ -142,6 +144,17 @@ func (c *parityCase) reference(anchor func(step int) [][]float64) []refStep {
 		s.GradsE = net.backwardBounds(p, pE, s.Fwd, s.FwdE, back, b.Y).Grads
 		s.ParamsE, stE = net.stepBounds(p, pE, s.Grads, s.GradsE, st, stE)
 		s.Params, st = net.step(p, s.Grads, st)
+		// The batch normalizations' moving statistics moved in the training forward pass; the
+		// optimiser left them alone.
+		if net.hasBN() {
+			mp, mpE := net.bnMovingWithBounds(p, pE, s.Fwd, s.FwdE)
+			ops, _ := net.batchNorms()
+			for _, op := range ops {
+				for _, ti := range []int{op.MMean, op.MVar} {
+					s.Params[ti], s.ParamsE[ti] = mp[ti], mpE[ti]
+				}
+			}
+		}
 		p, pE = s.Params, s.ParamsE
 		steps = append(steps, s)
 	}
@@ -288,7 +301,7 @@ func parityCases() []*parityCase {
 		c.Notes = strings.Join(notes, "; ")
 		cases = append(cases, c)
 	}
-	return append(append(cases, recipeCases()...), toolboxCases()...)
+	return append(append(append(cases, recipeCases()...), toolboxCases()...), batchNormCases()...)
 }
 
 // randomBatch draws n rows: inputs uniform in (-1, 1) with feature 0 scaled by 1e-5; targets
@@ -555,7 +568,7 @@ func (c *parityCase) wantConsts() map[string]int {
 // harnessPackage is how the harness drives c's package.
 func (c *parityCase) harnessPackage() harnessPackage {
 	net := c.Net
-	return harnessPackage{Name: c.Model.Name, Layers: len(net.Layers), Fixed: net.hasNorm() || net.Labels,
+	return harnessPackage{Name: c.Model.Name, Layers: len(net.Layers), Fixed: net.hasNorm() || net.Labels || net.hasBN(),
 		Classifies: net.classifies(), AdaptInputs: net.hasNorm(), AdaptLabels: net.Labels}
 }
 
@@ -1097,6 +1110,16 @@ func checkPlantedErrors(t *testing.T, c *parityCase, got harnessCaseOut) {
 			// A statistic the last step changed, by one ulp of its largest value. (A change in an
 			// earlier step would be reported twice: the next step is anchored on it.)
 			j := argmaxAbs(floatsOf(got.Steps[2].Params[ti]))
+			if strings.HasPrefix(in.Name, "batch_normalization") {
+				// A moving statistic, which the step does move: by one ulp where the reference has
+				// it bit for bit, else by 0.1%.
+				what, f := "a moving statistic "+in.Name+" one ulp off", func(g *harnessCaseOut) { g.Steps[2].Params[ti][j]++ }
+				if !ref[2].ParamsE[ti][j].exact() {
+					what, f = "a moving statistic "+in.Name+" 0.1% off", func(g *harnessCaseOut) { scale(&g.Steps[2].Params[ti][j], 1.001) }
+				}
+				plants = append(plants, plant{what, f, "step 3 (TrainBatch) updated " + in.Name})
+				continue
+			}
 			plants = append(plants, plant{"a fixed " + in.Name + " changed by a step", func(g *harnessCaseOut) {
 				g.Steps[2].Params[ti][j]++
 			}, "step 3 (TrainBatch) updated " + in.Name})
@@ -1226,6 +1249,15 @@ func simulatedOutput(c *parityCase, net refNet, scale func(b parityBatch) float6
 		}
 		p0 := p
 		p, st = net.step(p, grads, st)
+		if net.hasBN() && !(net.Bugs.BNNoMovingInGrads && !b.Train) {
+			mp := net.bnMovingUpdate(p0, f, nil)
+			ops, _ := net.batchNorms()
+			for _, op := range ops {
+				for _, ti := range []int{op.MMean, op.MVar} {
+					p[ti] = mp[ti]
+				}
+			}
+		}
 		if b.Train && net.Bugs.PenaltyAfter {
 			loss += net.penalty(p) - net.penalty(p0)
 		}
@@ -1507,6 +1539,9 @@ func TestParityDetectsBugs(t *testing.T) {
 		bugs = append(bugs, b)
 	}
 	for _, b := range toolboxParityBugs() {
+		bugs = append(bugs, bug(b))
+	}
+	for _, b := range bnParityBugs() {
 		bugs = append(bugs, bug(b))
 	}
 	// Case by case, on every core: a case's reference is cached in it, so each case has one goroutine.

@@ -31,6 +31,8 @@ type toolboxRecipe struct {
 	seed   *uint64 // given to SetSeed
 	setLR  float64 // given to SetLearningRate before step 3
 	notes  string
+	// fixedBias keeps every dense layer's use_bias as given (else one in four loses its bias).
+	fixedBias bool
 }
 
 func denseLayer(units int, act string) spec.Layer {
@@ -222,7 +224,7 @@ func (rc toolboxRecipe) draw(r *rand.Rand, name string, i int) *parityCase {
 			} else if l.Units == 0 {
 				l.Units = 1 + r.IntN(40)
 			}
-			if l.BiasRegularizer.Zero() && r.IntN(4) == 0 {
+			if !rc.fixedBias && l.BiasRegularizer.Zero() && r.IntN(4) == 0 {
 				l.UseBias = false
 			}
 		}

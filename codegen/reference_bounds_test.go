@@ -80,7 +80,8 @@ type refFwdBounds struct {
 	Z, A, D [][]eb
 	Post    [][][]eb // the activation and dropout layers after each dense layer
 	Out     []eb
-	Kinks   []refKink // relu inputs that float32 may put on either side of 0
+	Kinks   []refKink            // relu inputs that float32 may put on either side of 0
+	BN      map[int]*refBNBounds // each batch normalization's bounds, by K
 }
 
 // Output bounds the network's output as Output() and Predict report it.
@@ -119,7 +120,8 @@ func paramBounds(p [][]float64) [][]eb {
 // errors pE.
 func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBounds {
 	n := f.N
-	b := refFwdBounds{Pre: net.preBounds(p, pE, f)}
+	b := refFwdBounds{BN: map[int]*refBNBounds{}}
+	b.Pre = net.preBounds(p, pE, f, b.BN)
 	b.A = [][]eb{b.Pre[len(b.Pre)-1]}
 	for l, ly := range net.Layers {
 		ki, bi := net.paramIndex(l)
@@ -159,7 +161,12 @@ func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBo
 		var post [][]eb
 		in, inE := f.D[l], aE
 		for k, op := range ly.Post {
-			oE := net.opBounds(op, in, inE, f.Post[l][k], n, ly.Out, f.Masks)
+			var oE []eb
+			if op.Kind == "batch_normalization" {
+				oE, b.BN[op.K] = net.bnBounds(p, pE, op, f, inE)
+			} else {
+				oE = net.opBounds(op, in, inE, f.Post[l][k], n, ly.Out, f.Masks)
+			}
 			post = append(post, oE)
 			in, inE = f.Post[l][k], oE
 		}
@@ -173,10 +180,16 @@ func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBo
 }
 
 // preBounds bounds the outputs of the preprocessing layers, from the exact raw input.
-func (net refNet) preBounds(p [][]float64, pE [][]eb, f refForward) [][]eb {
+func (net refNet) preBounds(p [][]float64, pE [][]eb, f refForward, bn map[int]*refBNBounds) [][]eb {
 	out := [][]eb{make([]eb, len(f.Pre[0]))}
 	for li, pre := range net.Pre {
 		x, xE, o := f.Pre[li], out[li], f.Pre[li+1]
+		if pre.Kind == "batch_normalization" {
+			oE, bb := net.bnBounds(p, pE, pre, f, xE)
+			bn[pre.K] = bb
+			out = append(out, oE)
+			continue
+		}
 		if pre.Kind == "activation" || pre.Kind == "dropout" {
 			out = append(out, net.opBounds(pre, x, xE, o, f.N, net.In, f.Masks))
 			continue
@@ -522,6 +535,10 @@ func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refF
 				if k > 0 {
 					in, inE, din = f.Post[l][k-1], fb.Post[l][k-1], b.DPost[l][k-1]
 				}
+				if ly.Post[k].Kind == "batch_normalization" {
+					gE = net.bnBackBounds(p, pE, ly.Post[k], b.DPost[l][k], gE, f, fb, din, b.Grads, bb.Grads)
+					continue
+				}
 				gE = net.opBackBounds(ly.Post[k], b.DPost[l][k], gE, in, inE, f.Post[l][k], fb.Post[l][k], din, n, ly.Out, f.Masks)
 			}
 		}
@@ -560,6 +577,7 @@ func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refF
 			regGradBounds(bb.Grads[bi], b.Grads[bi], p[bi], pE[bi], ly.BiasReg)
 		}
 	}
+	net.preBackBounds(p, pE, f, fb, b, bb.DZ[0], bb.Grads)
 	return bb
 }
 

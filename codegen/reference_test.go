@@ -10,10 +10,14 @@ package codegen_test
 //
 // Every array is row-major; a batch of n rows of width w is a []float64 of n·w values. Parameters
 // are a [][]float64 in the order of the generated Model.Tensors(): the normalization layer's mean
-// and variance when the network has one, then for each dense layer its kernel ([in][out], as
-// Keras) and its bias when the layer has one, then the labels' mean and variance when the labels
-// are standardised. The statistics are fixed: the reference reads them and never changes them;
-// their gradients are zero arrays and GradTensors() does not list them.
+// and variance when the network has one, then the input stage's batch normalizations' tensors,
+// then for each dense layer its kernel ([in][out], as Keras) and its bias when the layer has one,
+// and the tensors of the batch normalizations that follow it (gamma, beta, moving mean, moving
+// variance: reference_batchnorm_test.go), then the labels' mean and variance when the labels are
+// standardised. The statistics are fixed: their gradients are zero arrays, GradTensors() does not
+// list them and the optimiser never changes them; the reference only reads them, but for the
+// batch normalizations' moving statistics, which every training forward pass moves
+// (bnMovingUpdate).
 
 import (
 	"fmt"
@@ -44,6 +48,13 @@ type refPre struct {
 	Act           string  // activation: its name
 	Rate          float64 // dropout: the fraction of its inputs dropped while training
 	Index         int     // dropout: its position in the generated network (from 1), which keys its masks
+
+	// batch_normalization (reference_batchnorm_test.go): its settings, its number K (from 1:
+	// batch_normalization<K>) and where its gamma, beta, moving mean and moving variance sit in a
+	// parameter list (-1: gamma without scale, beta without center), set by newRefNet.
+	BN                       spec.BatchNorm
+	K                        int
+	Gamma, Beta, MMean, MVar int
 }
 
 // refLayer is one dense layer, with the activation and dropout layers that follow it.
@@ -76,6 +87,7 @@ type refBugs struct {
 	StatsTrained      bool    // GradTensors() lists the fixed statistics too (simulatedOutput reads it)
 
 	toolboxBugs
+	bnBugs
 }
 
 // normFloor is the least standard deviation normalization divides by (Keras' epsilon).
@@ -88,7 +100,7 @@ func newRefNet(m *spec.Model) refNet {
 	// index is each layer's position in the generated network, from 1: the spec's layers in
 	// order, and after a dense layer with gelu or silu the activation layer the generator gives
 	// it (their derivatives need the pre-activations). A dropout layer's masks are keyed by it.
-	index := 0
+	index, bnK := 0, 0
 	for _, l := range m.Layers {
 		index++
 		act := l.Activation
@@ -105,6 +117,9 @@ func newRefNet(m *spec.Model) refNet {
 			op = refPre{Kind: "activation", Act: act}
 		case "dropout":
 			op = refPre{Kind: "dropout", Rate: l.Rate, Index: index}
+		case "batch_normalization":
+			bnK++
+			op = refPre{Kind: "batch_normalization", BN: l.BatchNorm, K: bnK, Index: index}
 		case "dense":
 			net.Layers = append(net.Layers, refLayer{In: in, Out: l.Units, Act: act, Bias: l.UseBias,
 				KernelReg: l.KernelRegularizer, BiasReg: l.BiasRegularizer})
@@ -123,6 +138,7 @@ func newRefNet(m *spec.Model) refNet {
 			last.Post = append(last.Post, op)
 		}
 	}
+	net.indexBatchNorms()
 	return net
 }
 
@@ -168,11 +184,13 @@ func (net refNet) tensorInfo() []refTensorInfo {
 	if net.hasNorm() {
 		ts = append(ts, refTensorInfo{"normalization/mean", []int{net.In}, true}, refTensorInfo{"normalization/variance", []int{net.In}, true})
 	}
+	ts = append(ts, bnTensorInfo(net.Pre, net.In)...)
 	for l, ly := range net.Layers {
 		ts = append(ts, refTensorInfo{fmt.Sprintf("dense%d/kernel", l+1), []int{ly.In, ly.Out}, false})
 		if ly.Bias {
 			ts = append(ts, refTensorInfo{fmt.Sprintf("dense%d/bias", l+1), []int{ly.Out}, false})
 		}
+		ts = append(ts, bnTensorInfo(ly.Post, ly.Out)...)
 	}
 	if net.Labels {
 		ts = append(ts, refTensorInfo{"label/mean", []int{net.OutSize()}, true}, refTensorInfo{"label/variance", []int{net.OutSize()}, true})
@@ -216,11 +234,13 @@ func (net refNet) paramIndex(l int) (kernel, bias int) {
 	if net.hasNorm() {
 		i = 2
 	}
+	i += len(bnTensorInfo(net.Pre, net.In))
 	for j := 0; j < l; j++ {
 		i++
 		if net.Layers[j].Bias {
 			i++
 		}
+		i += len(bnTensorInfo(net.Layers[j].Post, net.Layers[j].Out))
 	}
 	if net.Layers[l].Bias {
 		return i, i + 1
@@ -259,6 +279,11 @@ type refForward struct {
 	Out  []float64     // what the network reports: A[L], or with standardised labels, A[L] in the labels' units
 
 	Masks refMasks // the dropout masks it ran with; nil: evaluating (dropout passes its input on)
+
+	// Training is Masks != nil: a training forward pass (a batch normalization standardises with
+	// the batch's statistics; net.masks gives a network with one an empty, non-nil, map).
+	Training bool
+	BN       map[int]*refBNState // each batch normalization's statistics, by K
 }
 
 // Output is the network's output as Output() and Predict report it, n×OutSize.
@@ -270,13 +295,17 @@ func (f refForward) Net() []float64 { return f.A[len(f.A)-1] }
 
 // preprocess runs n rows of x through the input stage; the result has len(Pre) + 1 arrays, the
 // first x itself.
-func (net refNet) preprocess(p [][]float64, x []float64, n int, masks refMasks) [][]float64 {
+func (net refNet) preprocess(p [][]float64, x []float64, n int, masks refMasks, bn map[int]*refBNState) [][]float64 {
 	out := [][]float64{x[:n*net.In]}
 	if net.Bugs.NoPre {
 		return out
 	}
 	for _, pre := range net.Pre {
 		in := out[len(out)-1]
+		if pre.Kind == "batch_normalization" {
+			out = append(out, net.bnForward(p, pre, in, n, net.In, masks != nil, bn))
+			continue
+		}
 		if pre.Kind == "activation" || pre.Kind == "dropout" {
 			out = append(out, net.opForward(pre, in, n, net.In, masks))
 			continue
@@ -312,7 +341,8 @@ func (net refNet) forward(p [][]float64, x []float64, n int) refForward {
 // forwardMasked is the forward pass of a training step whose dropout layers have the masks
 // masks (nil: none, as forward).
 func (net refNet) forwardMasked(p [][]float64, x []float64, n int, masks refMasks) refForward {
-	f := refForward{N: n, Masks: masks, Pre: net.preprocess(p, x, n, masks)}
+	f := refForward{N: n, Masks: masks, Training: masks != nil, BN: map[int]*refBNState{}}
+	f.Pre = net.preprocess(p, x, n, masks, f.BN)
 	f.A = [][]float64{f.Pre[len(f.Pre)-1]}
 	for l, ly := range net.Layers {
 		ki, bi := net.paramIndex(l)
@@ -337,6 +367,11 @@ func (net refNet) forwardMasked(p [][]float64, x []float64, n int, masks refMask
 		f.Z, f.D = append(f.Z, z), append(f.D, a)
 		var post [][]float64
 		for _, op := range ly.Post {
+			if op.Kind == "batch_normalization" {
+				a = net.bnForward(p, op, a, n, ly.Out, masks != nil, f.BN)
+				post = append(post, a)
+				continue
+			}
 			a = net.opForward(op, a, n, ly.Out, masks)
 			post = append(post, a)
 		}
@@ -560,6 +595,7 @@ type refBackward struct {
 	DZ    [][]float64   // DZ[l] = ∂loss/∂Z[l], n×Out
 	DA    [][]float64   // DA[l] = ∂loss/∂D[l] before the activation's derivative; nil for a fused cross-entropy output
 	DPost [][][]float64 // DPost[l][k] = ∂loss/∂Post[l][k]
+	DPre  [][]float64   // with a batch normalization in the input stage: DPre[i] = ∂loss/∂Pre[i], DPre[0] the raw input's
 	Grads [][]float64   // ∂loss/∂parameter, in Tensors order, the regularizers' too; zero for the fixed statistics
 }
 
@@ -625,6 +661,10 @@ func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward
 				if k > 0 {
 					in = f.Post[l][k-1]
 				}
+				if ly.Post[k].Kind == "batch_normalization" {
+					g = net.bnBackward(p, ly.Post[k], g, f, b.Grads)
+					continue
+				}
 				g = net.opBackward(ly.Post[k], g, in, f.Post[l][k], n, ly.Out, f.Masks)
 			}
 		}
@@ -668,6 +708,9 @@ func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward
 		if bi >= 0 {
 			net.addRegGrads(b.Grads[bi], p[bi], ly.BiasReg)
 		}
+	}
+	if net.preHasBN() {
+		b.DPre = net.backPre(p, f, b, b.Grads)
 	}
 	return b
 }

@@ -290,10 +290,14 @@ func (net refNet) hasDropout() bool {
 
 // masks are the dropout masks of the training forward pass step (from 0: the Trainer counts its
 // Gradients and TrainBatch calls since NewTrainer or SetSeed) over n rows: layer i's key is
-// asm.DropoutKey(seed, step) ^ i·0x9e3779b97f4a7c15. nil without dropout.
+// asm.DropoutKey(seed, step) ^ i·0x9e3779b97f4a7c15. nil without dropout, unless the network has
+// a batch normalization: then an empty map, so that the forward pass knows it is training.
 func (net refNet) masks(step uint64, n int) refMasks {
 	ops, widths := net.dropouts()
 	if len(ops) == 0 {
+		if net.hasBN() {
+			return refMasks{} // training: a batch normalization takes the batch's statistics
+		}
 		return nil
 	}
 	if net.Bugs.DropoutSameKey {
