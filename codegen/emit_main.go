@@ -78,6 +78,19 @@ func emitMain(p *Plan) (*jen.File, error) {
 	if p.Labels != nil {
 		job[jen.Id("AdaptLabels")] = jen.Id("m").Dot("AdaptLabels")
 	}
+	if p.classWeighted() {
+		var ws []jen.Code
+		for _, w := range p.Fit.ClassWeight {
+			d := jen.Dict{jen.Id("Weight"): jen.Lit(w.Weight)}
+			if w.Class.Name != "" {
+				d[jen.Id("Name")] = jen.Lit(w.Class.Name)
+			} else {
+				d[jen.Id("Index")] = jen.Lit(w.Class.Index)
+			}
+			ws = append(ws, jen.Values(d))
+		}
+		job[jen.Id("ClassWeights")] = jen.Index().Qual(cliPath, "ClassWeight").Values(ws...)
+	}
 	if len(p.Fit.Callbacks) > 0 {
 		var cbs []jen.Code
 		for _, c := range p.Fit.Callbacks {

@@ -26,7 +26,9 @@ func emitTests(p *Plan) ([]File, error) {
 		data := struct {
 			Package, SpecPath                 string
 			Parallel, Classifies, Regularized bool
-		}{p.Package, p.SpecPath, p.parallel(), p.Classifies, p.regularized()}
+			ClassWeighted, RowsIndependent    bool
+		}{p.Package, p.SpecPath, p.parallel(), p.Classifies, p.regularized(),
+			p.classWeighted(), !p.modal() && !p.regularized()}
 		if err := tmpl.Execute(&buf, data); err != nil {
 			return nil, err
 		}

@@ -62,6 +62,9 @@ func emitTrain(p *Plan) (*jen.File, error) {
 		g.Id("grad").Id("Model").Comment("gradients of the mean loss of the last Gradients call")
 		g.Id("opt").Id("optimizerState")
 		g.Id("n").Int().Comment("rows in the last forward pass")
+		if p.classWeighted() {
+			g.Id("classWeight").Index(jen.Id("ClassCount")).Float32().Comment("the training loss's weight of each class (1 unless SetClassWeights)")
+		}
 		if p.random() {
 			g.Id("seed").Uint64().Comment("seeds the dropout masks; Seed unless SetSeed changed it")
 			g.Id("step").Uint64().Comment("training steps so far, for the dropout masks")
@@ -128,6 +131,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 
 	emitNewTrainer(p, f, par)
 	emitSetSeed(p, f)
+	emitClassWeights(p, f)
 	emitSnapshot(f)
 	emitStageStep(p, f)
 	emitForwardRows(p, f, par)
@@ -331,6 +335,20 @@ func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 			g.Id("loss").Op("=").Qual(asmPath, lossFn).Call(jen.Nil(), jen.Id("restored"), jen.Id("target"), rows, jen.Id("OutputSize"))
 		} else {
 			g.Id("loss").Op("=").Qual(asmPath, lossFn).Call(jen.Id("delta"), jen.Id("output"), jen.Id("target"), rows, jen.Id("OutputSize"))
+			if p.classWeighted() {
+				g.Comment("Class weights, as Keras' class_weight: row r's loss and gradient times its class's weight,")
+				g.Comment("the loss the mean of the weighted row losses.")
+				g.Var().Id("sum").Float64()
+				g.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
+					jen.List(jen.Id("o"), jen.Id("y")).Op(":=").List(
+						jen.Id("output").Index(jen.Id("r").Op("*").Id("OutputSize"), jen.Parens(jen.Id("r").Op("+").Lit(1)).Op("*").Id("OutputSize")),
+						jen.Id("target").Index(jen.Id("r").Op("*").Id("OutputSize"), jen.Parens(jen.Id("r").Op("+").Lit(1)).Op("*").Id("OutputSize"))),
+					jen.Id("w").Op(":=").Id("t").Dot("classWeight").Index(jen.Id("targetClass").Call(jen.Id("y"))),
+					jen.Id("sum").Op("+=").Float64().Call(jen.Id("w")).Op("*").Float64().Call(jen.Qual(asmPath, lossFn).Call(jen.Nil(), jen.Id("o"), jen.Id("y"), jen.Lit(1), jen.Id("OutputSize"))),
+					jen.Qual(asmPath, "Scale").Call(jen.Id("delta").Index(jen.Id("r").Op("*").Id("OutputSize"), jen.Parens(jen.Id("r").Op("+").Lit(1)).Op("*").Id("OutputSize")), jen.Id("w")),
+				)
+				g.Id("loss").Op("=").Float32().Call(jen.Id("sum").Op("/").Float64().Call(jen.Id("rows")))
+			}
 		}
 		g.If(jen.Id("rows").Op("!=").Id("n")).Block(
 			jen.Comment("The loss kernel averaged over these rows; the gradient is of the mean over all n."),
@@ -688,6 +706,9 @@ func (p *Plan) modal() bool {
 // newTrainerFields are the fields NewTrainer sets.
 func newTrainerFields(p *Plan) jen.Dict {
 	d := jen.Dict{jen.Id("model"): jen.Id("m"), jen.Id("opt"): jen.Id("newOptimizerState").Call()}
+	if p.classWeighted() {
+		d[jen.Id("classWeight")] = jen.Id("unitClassWeights").Call()
+	}
 	if p.random() {
 		d[jen.Id("seed")] = jen.Id("Seed")
 	}
@@ -755,4 +776,44 @@ func (p *Plan) random() bool {
 		}
 	}
 	return false
+}
+
+// classWeighted reports whether the spec weighs the training loss by class (fit.class_weight).
+func (p *Plan) classWeighted() bool { return p.Classifies && len(p.Fit.ClassWeight) > 0 }
+
+// emitClassWeights writes what a Trainer with class weights needs: SetClassWeights, the weights
+// of 1 it starts with, and targetClass.
+func emitClassWeights(p *Plan, f *jen.File) {
+	if !p.classWeighted() {
+		return
+	}
+	f.Comment("unitClassWeights is every class weighing 1.")
+	f.Func().Id("unitClassWeights").Params().Params(jen.Id("w").Index(jen.Id("ClassCount")).Float32()).Block(
+		jen.For(jen.Id("i").Op(":=").Range().Id("w")).Block(jen.Id("w").Index(jen.Id("i")).Op("=").Lit(1)),
+		jen.Return(),
+	)
+	f.Line()
+	f.Comment("SetClassWeights sets the weight of each class's samples in the training loss (ClassCount")
+	f.Comment("weights, in class order), as Keras' class_weight; the trainer sets the spec's fit.class_weight.")
+	f.Comment("Evaluation is not weighted.")
+	f.Func().Params(jen.Id("t").Op("*").Id("Trainer")).Id("SetClassWeights").Params(jen.Id("w").Index().Float32()).Error().Block(
+		jen.If(jen.Len(jen.Id("w")).Op("!=").Id("ClassCount")).Block(
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("%s: %%d class weights for %%d classes", p.Package)), jen.Len(jen.Id("w")), jen.Id("ClassCount")))),
+		jen.Copy(jen.Id("t").Dot("classWeight").Index(jen.Empty(), jen.Empty()), jen.Id("w")),
+		jen.Return(jen.Nil()),
+	)
+	f.Line()
+	f.Comment("targetClass is the class of a target row: its one-hot index, or for one output 1 above 0.5.")
+	f.Func().Id("targetClass").Params(jen.Id("y").Index().Float32()).Int().BlockFunc(func(g *jen.Group) {
+		if p.Output().Info().Out == 1 {
+			g.If(jen.Id("y").Index(jen.Lit(0)).Op(">").Lit(0.5)).Block(jen.Return(jen.Lit(1)))
+			g.Return(jen.Lit(0))
+			return
+		}
+		g.Id("c").Op(":=").Lit(0)
+		g.For(jen.Id("j").Op(":=").Lit(1), jen.Id("j").Op("<").Len(jen.Id("y")), jen.Id("j").Op("++")).Block(
+			jen.If(jen.Id("y").Index(jen.Id("j")).Op(">").Id("y").Index(jen.Id("c"))).Block(jen.Id("c").Op("=").Id("j")))
+		g.Return(jen.Id("c"))
+	})
+	f.Line()
 }

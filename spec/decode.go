@@ -352,6 +352,8 @@ func (r *reader) fit(n *yaml.Node) Fit {
 			fit.Seed, _ = r.unsigned(p, v.val)
 		case "callbacks":
 			fit.Callbacks = r.callbacks(p, v.val)
+		case "class_weight":
+			fit.ClassWeight = r.classWeights(p, v.val)
 		}
 	}
 	return fit

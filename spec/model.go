@@ -129,12 +129,19 @@ type Schedule struct {
 
 // Fit holds what Keras' model.fit takes.
 type Fit struct {
-	Epochs          int        // default 1; 1 to 100000
-	BatchSize       int        // default 32; 1 to 65536 (and no more than the MNIST training samples)
-	ValidationSplit float64    // in [0, 1); the LAST fraction of the training set, before shuffling; floor(N·(1−split)) train
-	Shuffle         bool       // default true: reorder the training samples every epoch
-	Seed            uint64     // seeds weight initialisation, shuffling and dropout; default 0
-	Callbacks       []Callback // run at the end of each epoch (terminate_on_nan: each batch), in order
+	Epochs          int           // default 1; 1 to 100000
+	BatchSize       int           // default 32; 1 to 65536 (and no more than the MNIST training samples)
+	ValidationSplit float64       // in [0, 1); the LAST fraction of the training set, before shuffling; floor(N·(1−split)) train
+	Shuffle         bool          // default true: reorder the training samples every epoch
+	Seed            uint64        // seeds weight initialisation, shuffling and dropout; default 0
+	Callbacks       []Callback    // run at the end of each epoch (terminate_on_nan: each batch), in order
+	ClassWeight     []ClassWeight // weights of the training loss by class, as Keras' class_weight; nil for none
+}
+
+// ClassWeight weighs the training loss of the samples of one class; a class not listed weighs 1.
+type ClassWeight struct {
+	Class  Column  // a class name (CSV labels) or index
+	Weight float64 // >= 0
 }
 
 // Callback is a Keras 3 callback with Keras' parameter names and defaults; fields of other types

@@ -180,3 +180,34 @@ func (r *reader) callbacks(path string, n *yaml.Node) []Callback {
 	}
 	return cs
 }
+
+// classWeights reads fit.class_weight: a mapping from class (a name, or an index) to weight.
+func (r *reader) classWeights(path string, n *yaml.Node) []ClassWeight {
+	r.pos[path] = posOf(n)
+	if n.Kind != yaml.MappingNode {
+		r.fail(path, n, "a mapping from class to weight, such as {0: 1.0, 1: 5.0} or {democrat: 1.0, republican: 2.0}")
+		return nil
+	}
+	var ws []ClassWeight
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := r.deref(n.Content[i]), r.deref(n.Content[i+1])
+		if k == nil || v == nil {
+			continue
+		}
+		c, ok := r.column(item(path, i/2+1), k, "a class name or index")
+		if !ok {
+			continue
+		}
+		for _, prev := range ws {
+			if prev.Class.Name == c.Name && prev.Class.Index == c.Index {
+				r.add(posOf(k), "%s: class %s is given twice; allowed: each class once", label(path), c)
+			}
+		}
+		w, ok := r.number(item(path, i/2+1), v)
+		if ok && !(w >= 0 && w <= 1e6) {
+			r.add(posOf(v), "%s: the weight %s of class %s is out of range; allowed: >= 0 and <= 1e6", label(path), ftoa(w), c)
+		}
+		ws = append(ws, ClassWeight{Class: c, Weight: w})
+	}
+	return ws
+}

@@ -40,6 +40,7 @@ func (r *reader) checkToolbox(m *Model) {
 		r.checkSchedule(opt+"learning_rate", *s)
 	}
 	r.checkCallbacks(m)
+	r.checkClassWeights(m)
 }
 
 // checkSchedule checks a learning-rate schedule's parameters.
@@ -126,6 +127,31 @@ func (r *reader) checkCallbacks(m *Model) {
 		}
 		if c.Type == "reduce_lr_on_plateau" && m.Compile.Optimizer.Schedule != nil {
 			r.add(c.Pos, "%s: reduce_lr_on_plateau sets the learning rate, which compile.optimizer.learning_rate's schedule sets already; allowed: one of them (Keras refuses both)", label(p))
+		}
+	}
+}
+
+// checkClassWeights checks fit.class_weight: a classifier's, keyed by indexes of its classes or,
+// for CSV labels, by names (which the trainer looks up in the data).
+func (r *reader) checkClassWeights(m *Model) {
+	const path = "fit.class_weight"
+	if !r.has(path) {
+		return
+	}
+	if r.has("compile.loss") && slices.Contains(losses, m.Compile.Loss) && !m.Compile.Classifies() {
+		r.add(r.at(path), "fit.class_weight: compile.loss %s regresses; allowed: class weights only with a cross-entropy loss", m.Compile.Loss)
+		return
+	}
+	classes := 0
+	if n := len(m.Layers); n > 0 && m.Layers[n-1].Dense() && m.Layers[n-1].Units >= 1 {
+		classes = max(m.Layers[n-1].Units, 2)
+	}
+	for _, w := range m.Fit.ClassWeight {
+		switch {
+		case w.Class.Name == "" && (w.Class.Index < 0 || classes > 0 && w.Class.Index >= classes):
+			r.add(w.Class.Pos, "%s: class %d is not one of the network's %d classes; allowed: 0 to %d", path, w.Class.Index, classes, classes-1)
+		case w.Class.Name != "" && r.ok("data.source") && m.Data.Source != "csv":
+			r.add(w.Class.Pos, "%s: the class name %s needs named classes, and data source %s numbers them; allowed: class indexes", path, quote(w.Class.Name), m.Data.Source)
 		}
 	}
 }

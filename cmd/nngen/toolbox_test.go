@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -68,5 +69,55 @@ data: {source: csv, train: ` + filepath.ToSlash(iris) + `, test_split: 0.3, labe
 	}
 	if acc := testMetric(t, out, "accuracy"); acc < 0.8 {
 		t.Errorf("test accuracy %v", acc)
+	}
+}
+
+// TestClassWeightedPackage generates a package with fit.class_weight and runs its own tests, which
+// check the weighted loss and gradients against the rows one at a time; and trains it, the class
+// names looked up in the data.
+func TestClassWeightedPackage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and tests a generated package")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	iris := filepath.ToSlash(filepath.Join(root, "examples", "iris", "data", "iris.csv"))
+	spec := filepath.Join(dir, "cw.yaml")
+	src := "name: cw\ninput: {shape: [4]}\nlayers:\n  - {type: normalization}\n  - {type: dense, units: 8, activation: relu}\n" +
+		"  - {type: dense, units: 3, activation: softmax}\ncompile: {optimizer: adam, loss: sparse_categorical_crossentropy, metrics: [accuracy]}\n" +
+		"fit: {epochs: 5, batch_size: 16, seed: 1, class_weight: {Iris-virginica: 4.0, 0: 0.5}}\n" +
+		"data: {source: csv, train: " + iris + ", test_split: 0.3, label: Species}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mod := "module example.com/cw\n\ngo 1.26\n\nrequire github.com/nngen/nngen v0.0.0\n\nreplace github.com/nngen/nngen => " + root + "\n"
+	sum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI("gen", spec, "-o", filepath.Join(dir, "cw")); code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, errOut)
+	}
+	test := exec.Command(goCommand(), "test", "./cw")
+	test.Dir = dir
+	test.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	if out, err := test.CombinedOutput(); err != nil {
+		t.Fatalf("go test of the generated package: %v\n%s", err, out)
+	}
+	code, out, errOut := runCLI("train", spec, "--weights", filepath.Join(dir, "w.weights"))
+	if code != 0 {
+		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(strings.Replace(src, "Iris-virginica", "Iris-nowhere", 1)), 0o644)
+	if code, _, errOut := runCLI("train", bad, "--weights", filepath.Join(dir, "w2.weights")); code != 1 ||
+		!strings.Contains(errOut, `fit.class_weight: class "Iris-nowhere" is not among the training data's classes (Iris-setosa, Iris-versicolor, Iris-virginica)`) {
+		t.Errorf("an unknown class name: exit %d, %q", code, errOut)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nngen/nngen/asm"
@@ -68,9 +70,17 @@ type Job struct {
 	Trainer         fit.Network
 	Predict         func(x, y []float32) // many samples at once: the package's BatchPredictor.Predict
 
-	AdaptInputs func(mean, variance []float64) // nil, or sets a normalization layer's statistics
-	AdaptLabels func(mean, variance []float64) // nil, or sets the labels' standardisation
-	Callbacks   []fit.Callback                 // the spec's callbacks, run by the fit loop
+	AdaptInputs  func(mean, variance []float64) // nil, or sets a normalization layer's statistics
+	AdaptLabels  func(mean, variance []float64) // nil, or sets the labels' standardisation
+	Callbacks    []fit.Callback                 // the spec's callbacks, run by the fit loop
+	ClassWeights []ClassWeight                  // the spec's fit.class_weight; nil for none
+}
+
+// ClassWeight is one entry of a spec's fit.class_weight: a class by name (CSV labels) or index.
+type ClassWeight struct {
+	Name   string
+	Index  int
+	Weight float64
 }
 
 // Main runs the trainer program with os.Args and returns its exit status: 0 on success, 1 when
@@ -203,6 +213,9 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	if err := adapt(job, train); err != nil {
 		return err
 	}
+	if err := weighClasses(job, train); err != nil {
+		return err
+	}
 	var progress io.Writer = stdout
 	if o.quiet {
 		progress = nil
@@ -287,4 +300,34 @@ func checkWritable(path string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// weighClasses gives the Trainer the spec's class weights, its class names looked up in the
+// training data's classes; a class the spec does not list weighs 1, as in Keras.
+func weighClasses(job Job, train *dataset.Set) error {
+	if len(job.ClassWeights) == 0 {
+		return nil
+	}
+	setter, ok := job.Trainer.(interface{ SetClassWeights([]float32) error })
+	if !ok || job.Classes < 1 {
+		return errors.New("fit.class_weight: this network's trainer takes no class weights")
+	}
+	w := make([]float32, job.Classes)
+	for i := range w {
+		w[i] = 1
+	}
+	for _, cw := range job.ClassWeights {
+		i := cw.Index
+		if cw.Name != "" {
+			i = slices.Index(train.Classes, cw.Name)
+			if i < 0 {
+				return fmt.Errorf("fit.class_weight: class %q is not among the training data's classes (%s)", cw.Name, strings.Join(train.Classes, ", "))
+			}
+		}
+		if i < 0 || i >= len(w) {
+			return fmt.Errorf("fit.class_weight: class %d is not one of the %d classes", i, len(w))
+		}
+		w[i] = float32(cw.Weight)
+	}
+	return setter.SetClassWeights(w)
 }
