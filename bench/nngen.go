@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nngen/nngen/generated/mnist"
@@ -116,12 +115,4 @@ func predictNNGen(weights string) (singleMicros, batchMillis float64, err error)
 func median(v []float64) float64 {
 	sort.Float64s(v)
 	return v[len(v)/2]
-}
-
-// maxRSSMiB is a finished process's peak resident memory.
-func maxRSSMiB(ps *os.ProcessState) float64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return float64(ru.Maxrss) / 1024 // kilobytes on Linux
-	}
-	return 0
 }
