@@ -1,6 +1,10 @@
 package codegen
 
-import "github.com/dave/jennifer/jen"
+import (
+	"strconv"
+
+	"github.com/dave/jennifer/jen"
+)
 
 // Layer is one layer of a plan: its widths, its parameter arrays, its buffers, and the code of its
 // passes, which the emitters place into Predict, the BatchPredictor and the Trainer. Each kind is
@@ -54,6 +58,12 @@ type LayerInfo struct {
 	Activation string // a dense layer's activation, fused into it; "" for other kinds
 	Act        string // Trainer field holding this layer's outputs, BatchSize rows
 	Delta      string // Trainer field holding the loss gradient with respect to them (see Backward)
+}
+
+// sameWidth is the description of layer index (from 1) of a kind that keeps its input's width.
+func sameWidth(index int, kind string, in int, inConst string) LayerInfo {
+	return LayerInfo{Index: index, Kind: kind, In: in, Out: in, InConst: inConst, OutConst: inConst,
+		Act: "act" + strconv.Itoa(index), Delta: "delta" + strconv.Itoa(index)}
 }
 
 // Buffer is an array a layer keeps in the Trainer: rows of width Width constant, of Go type Type.

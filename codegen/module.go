@@ -51,14 +51,8 @@ func WriteModule(dir, name, root string) error {
 	if err != nil {
 		return err
 	}
-	goVersion := "1.26"
-	for _, line := range strings.Split(string(goMod), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
-			goVersion = strings.TrimSpace(v)
-		}
-	}
 	mod := fmt.Sprintf("module %s\n\ngo %s\n\nrequire %s v0.0.0\n\nreplace %s => %s\n",
-		name, goVersion, ModulePath, ModulePath, quoteModPath(root))
+		name, GoVersionOf(goMod), ModulePath, ModulePath, QuoteModPath(root))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -72,8 +66,18 @@ func WriteModule(dir, name, root string) error {
 	return os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
 }
 
-// quoteModPath quotes a file path for go.mod when it holds characters go.mod would misread.
-func quoteModPath(p string) string {
+// GoVersionOf is the go directive of a go.mod file, or 1.26 when it has none.
+func GoVersionOf(gomod []byte) string {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "1.26"
+}
+
+// QuoteModPath quotes a file path for go.mod when it holds characters go.mod would misread.
+func QuoteModPath(p string) string {
 	if strings.ContainsAny(p, " \t\"'`\\") {
 		return fmt.Sprintf("%q", p)
 	}

@@ -18,12 +18,6 @@ func newRescaling(index int, scale, offset float64, in int, inConst string) *Res
 	return &Rescaling{LayerInfo: sameWidth(index, "rescaling", in, inConst), Scale: float32(scale), Offset: float32(offset)}
 }
 
-// sameWidth is the description of layer index (from 1) of a kind that keeps its input's width.
-func sameWidth(index int, kind string, in int, inConst string) LayerInfo {
-	return LayerInfo{Index: index, Kind: kind, In: in, Out: in, InConst: inConst, OutConst: inConst,
-		Act: "act" + strconv.Itoa(index), Delta: "delta" + strconv.Itoa(index)}
-}
-
 // Info returns the layer's common description.
 func (r *Rescaling) Info() *LayerInfo { return &r.LayerInfo }
 

@@ -74,10 +74,6 @@ func (r Regularizer) Zero() bool { return r.L1 == 0 && r.L2 == 0 }
 // Dense reports whether l is a dense layer.
 func (l Layer) Dense() bool { return l.Type == "dense" }
 
-// Preprocessing reports whether l is a preprocessing layer (rescaling, normalization), which
-// comes before every dense layer.
-func (l Layer) Preprocessing() bool { return l.Type == "rescaling" || l.Type == "normalization" }
-
 // Compile holds what Keras' model.compile takes.
 type Compile struct {
 	Optimizer Optimizer

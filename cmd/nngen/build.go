@@ -90,10 +90,10 @@ func buildInModule(m *spec.Model, specPath, root, modPath, bin string, stderr io
 // buildInTempModule builds the trainer in a throwaway module in dir that requires src.
 func buildInTempModule(m *spec.Model, specPath string, src source, dir, bin string, stderr io.Writer) error {
 	const module = "nngenbuild"
-	mod := fmt.Sprintf("module %s\n\ngo %s\n\nrequire %s %s\n", module, goVersionOf(nngen.GoMod), codegen.ModulePath, src.Version)
+	mod := fmt.Sprintf("module %s\n\ngo %s\n\nrequire %s %s\n", module, codegen.GoVersionOf(nngen.GoMod), codegen.ModulePath, src.Version)
 	sum := nngen.GoSum
 	if src.Dir != "" {
-		mod += fmt.Sprintf("\nreplace %s => %s\n", codegen.ModulePath, quoteModPath(src.Dir))
+		mod += fmt.Sprintf("\nreplace %s => %s\n", codegen.ModulePath, codegen.QuoteModPath(src.Dir))
 		if s, err := os.ReadFile(filepath.Join(src.Dir, "go.sum")); err == nil {
 			sum = s // the checkout's own, which may be newer than the binary's
 		}
@@ -199,24 +199,6 @@ func requirement(gomod []byte, path string) (version, replace string) {
 		}
 	}
 	return version, replace
-}
-
-// goVersionOf is the go directive of a go.mod, or 1.26.
-func goVersionOf(gomod []byte) string {
-	for _, line := range strings.Split(string(gomod), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "1.26"
-}
-
-// quoteModPath quotes a file path for go.mod when it holds characters go.mod would misread.
-func quoteModPath(p string) string {
-	if strings.ContainsAny(p, " \t\"'`\\") {
-		return fmt.Sprintf("%q", p)
-	}
-	return p
 }
 
 // goCommand is the go command to build with: the one in PATH, or else $GOROOT/bin/go.
