@@ -1,10 +1,11 @@
-// Command bench runs the reference job, the Keras MNIST tutorial, in nngen and in the PyTorch
-// peer (../shared/bench/pytorch_mlp.py) on this machine, and prints each figure as nngen's, the
-// peer's and their ratio, all measured in the same run:
+// Command bench runs the reference jobs, the Keras MNIST tutorial and the Keras MNIST convnet, in
+// nngen and in the PyTorch peers (../shared/bench/pytorch_mlp.py, pytorch_cnn.py) on this machine,
+// and prints each figure as nngen's, the peer's and their ratio, all measured in the same run:
 //
-//	go run ./bench [-epochs 10] [-peer ../shared/bench/pytorch_mlp.py] [-python /usr/bin/python3]
+//	go run ./bench [-epochs 10] [-convnet-epochs 1] [-python /usr/bin/python3]
 //
-// It trains with the generated trainer (generated/mnist/cmd/train) on one core (GOMAXPROCS=1) and
+// -epochs 0 or -convnet-epochs 0 skips a job. It trains with the generated trainers
+// (generated/mnist/cmd/train, generated/mnist_convnet/cmd/train) on one core (GOMAXPROCS=1) and
 // on two, times one prediction and a 10,000-image batch prediction in this process, and reads the
 // peak resident memory of each training process from the kernel. The peer is skipped, with a
 // message, when PyTorch is not installed. Run it from the root of the nngen checkout; the machine
@@ -20,17 +21,19 @@ import (
 )
 
 func main() {
-	epochs := flag.Int("epochs", 10, "training epochs")
-	peer := flag.String("peer", filepath.Join("..", "shared", "bench", "pytorch_mlp.py"), "the PyTorch peer script")
+	epochs := flag.Int("epochs", 10, "training epochs of the tutorial MLP")
+	peer := flag.String("peer", filepath.Join("..", "shared", "bench", "pytorch_mlp.py"), "the PyTorch peer script of the MLP")
+	convEpochs := flag.Int("convnet-epochs", 1, "training epochs of the convnet (0: skip it; 15 for Keras' accuracy)")
+	convPeer := flag.String("convnet-peer", filepath.Join("..", "shared", "bench", "pytorch_cnn.py"), "the PyTorch peer script of the convnet")
 	python := flag.String("python", "/usr/bin/python3", "the Python with PyTorch (Debian's python3-torch)")
 	flag.Parse()
-	if err := run(*epochs, *peer, *python); err != nil {
+	if err := run(*epochs, *peer, *convEpochs, *convPeer, *python); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(epochs int, peerScript, python string) error {
+func run(epochs int, peerScript string, convEpochs int, convPeer, python string) error {
 	tmp, err := os.MkdirTemp("", "nngen-bench-")
 	if err != nil {
 		return err
@@ -38,18 +41,37 @@ func run(epochs int, peerScript, python string) error {
 	defer os.RemoveAll(tmp)
 
 	fmt.Printf("machine: %s, %d cores; Go %s\n", cpuModel(), runtime.NumCPU(), runtime.Version())
-	var rows []row
-	one, err := trainNNGen(tmp, epochs, 1)
+	if epochs > 0 {
+		if err := runMLP(tmp, epochs, peerScript, python); err != nil {
+			return err
+		}
+	}
+	if convEpochs > 0 {
+		fmt.Printf("\nThe Keras MNIST convnet (examples/mnist_convnet.yaml), %d epochs:\n", convEpochs)
+		rows, withPeer, err := runConvnet(tmp, convEpochs, python, convPeer)
+		if err != nil {
+			return err
+		}
+		printTable(rows, withPeer)
+		fmt.Printf("\nagainst the arithmetic: a training step of 128 images is 1.82 GFLOP (912M multiply-adds)\n" +
+			"and one prediction 4.9 MFLOP (2.44M); compare with the core's FMA peak (../shared/bench/fma.c)\n")
+	}
+	return nil
+}
+
+// runMLP runs the Keras MNIST tutorial in nngen and in its peer and prints the table.
+func runMLP(tmp string, epochs int, peerScript, python string) error {
+	one, err := trainNNGen(tmp, "./generated/mnist", epochs, 1)
 	if err != nil {
 		return err
 	}
-	two, err := trainNNGen(tmp, epochs, 2)
+	two, err := trainNNGen(tmp, "./generated/mnist", epochs, 2)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("nngen: %s kernels; 1 core: %.3f s (test accuracy %.4f); 2 cores: %.3f s (%.2fx one core)\n",
 		one.level, one.seconds, one.accuracy, two.seconds, one.seconds/two.seconds)
-	single, batch, err := predictNNGen(one.weights)
+	single, batch, err := predictNNGen(mnistPredictor(), one.weights, 100000)
 	if err != nil {
 		return err
 	}
@@ -59,14 +81,14 @@ func run(epochs int, peerScript, python string) error {
 		fmt.Printf("PyTorch peer skipped: %v\n", perr)
 	}
 	per := func(s float64) float64 { return s / float64(epochs) }
-	rows = append(rows,
-		row{"training time per epoch, 1 core", per(one.seconds), per(p1.seconds), "s", true},
-		row{"training time per epoch, 2 cores", per(two.seconds), per(p2.seconds), "s", true},
-		row{"one prediction (batch 1)", single, p1.single, "µs", true},
-		row{"10,000 predictions in one batch", batch, p1.batch, "ms", true},
-		row{"peak RSS of training, 1 core", one.rssMiB, p1.rssMiB, "MiB", true},
-		row{"test accuracy", one.accuracy, p1.accuracy, "", false},
-	)
+	rows := []row{
+		{"training time per epoch, 1 core", per(one.seconds), per(p1.seconds), "s", true},
+		{"training time per epoch, 2 cores", per(two.seconds), per(p2.seconds), "s", true},
+		{"one prediction (batch 1)", single, p1.single, "µs", true},
+		{"10,000 predictions in one batch", batch, p1.batch, "ms", true},
+		{"peak RSS of training, 1 core", one.rssMiB, p1.rssMiB, "MiB", true},
+		{"test accuracy", one.accuracy, p1.accuracy, "", false},
+	}
 	printTable(rows, perr == nil)
 	fmt.Printf("\nagainst the arithmetic: a training step of 32 samples is 6.5 MFLOP and a prediction 0.1 MFLOP,\n"+
 		"so nngen ran at %.1f GFLOP/s training on 1 core (validation included) and %.1f GFLOP/s in batch\n"+

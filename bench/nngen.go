@@ -24,17 +24,19 @@ type training struct {
 	weights  string
 }
 
-// trainNNGen builds the generated trainer once and runs it with GOMAXPROCS=procs.
-func trainNNGen(tmp string, epochs, procs int) (training, error) {
-	bin := filepath.Join(tmp, "train")
+// trainNNGen builds the generated trainer of the package in folder pkg (./generated/mnist) once
+// and runs it with GOMAXPROCS=procs.
+func trainNNGen(tmp, pkg string, epochs, procs int) (training, error) {
+	name := filepath.Base(pkg)
+	bin := filepath.Join(tmp, name+"-train")
 	if _, err := os.Stat(bin); err != nil {
-		build := exec.Command("go", "build", "-o", bin, "./generated/mnist/cmd/train")
+		build := exec.Command("go", "build", "-o", bin, pkg+"/cmd/train")
 		build.Stderr = os.Stderr
 		if err := build.Run(); err != nil {
 			return training{}, fmt.Errorf("building the trainer (run bench from the nngen checkout): %w", err)
 		}
 	}
-	weights := filepath.Join(tmp, fmt.Sprintf("mnist-%d.weights", procs))
+	weights := filepath.Join(tmp, fmt.Sprintf("%s-%d.weights", name, procs))
 	cmd := exec.Command(bin, "-epochs", fmt.Sprint(epochs), "-weights", weights, "-quiet")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", procs))
 	var out bytes.Buffer
@@ -65,47 +67,60 @@ func trainNNGen(tmp string, epochs, procs int) (training, error) {
 	return t, nil
 }
 
-// predictNNGen times one prediction (median over repeats, in µs) and a batch prediction of the
-// 10,000 test images (median, in ms) with the weights of a training run.
-func predictNNGen(weights string) (singleMicros, batchMillis float64, err error) {
+// predictor is a generated package's prediction API, for predictNNGen.
+type predictor struct {
+	inputSize, outputSize int
+	load                  func(weights string) error
+	predict               func(x []float32) float32 // one sample; returns an output, so that the call is not optimised away
+	batch                 func(x, y []float32)      // many samples
+}
+
+// mnistPredictor is the tutorial's.
+func mnistPredictor() predictor {
 	var m mnist.Model
-	if err := m.Load(weights); err != nil {
+	bp := mnist.NewBatchPredictor(&m)
+	return predictor{mnist.InputSize, mnist.OutputSize, m.Load,
+		func(x []float32) float32 { return m.Predict((*[mnist.InputSize]float32)(x))[0] }, bp.Predict}
+}
+
+// predictNNGen times one prediction (median over repeats, in µs) and a batch prediction of the
+// 10,000 test images (median, in ms) with the weights of a training run; reps is the number of
+// single predictions per repeat.
+func predictNNGen(p predictor, weights string, reps int) (singleMicros, batchMillis float64, err error) {
+	if err := p.load(weights); err != nil {
 		return 0, 0, err
 	}
 	dir, err := dataset.MNISTDir()
 	if err != nil {
 		return 0, 0, err
 	}
-	test, err := dataset.Load(filepath.Join(dir, dataset.MNISTTestImages), filepath.Join(dir, dataset.MNISTTestLabels), mnist.InputSize, mnist.OutputSize)
+	test, err := dataset.Load(filepath.Join(dir, dataset.MNISTTestImages), filepath.Join(dir, dataset.MNISTTestLabels), p.inputSize, p.outputSize)
 	if err != nil {
 		return 0, 0, err
 	}
-	x := make([]float32, test.N*mnist.InputSize)
-	y := make([]float32, test.N*mnist.OutputSize)
+	x := make([]float32, test.N*p.inputSize)
+	y := make([]float32, test.N*p.outputSize)
 	idx := make([]int32, test.N)
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	test.Batch(x, y, idx, mnist.OutputSize)
+	test.Batch(x, y, idx, p.outputSize)
 
-	const perRep = 100000
 	var sink float32
 	singles := make([]float64, 5)
 	for r := range singles {
 		start := time.Now()
-		for i := 0; i < perRep; i++ {
+		for i := 0; i < reps; i++ {
 			k := i % test.N
-			p := m.Predict((*[mnist.InputSize]float32)(x[k*mnist.InputSize : (k+1)*mnist.InputSize]))
-			sink += p[0]
+			sink += p.predict(x[k*p.inputSize : (k+1)*p.inputSize])
 		}
-		singles[r] = float64(time.Since(start).Nanoseconds()) / perRep / 1e3
+		singles[r] = float64(time.Since(start).Nanoseconds()) / float64(reps) / 1e3
 	}
-	bp := mnist.NewBatchPredictor(&m)
-	out := make([]float32, test.N*mnist.OutputSize)
-	batches := make([]float64, 20)
+	out := make([]float32, test.N*p.outputSize)
+	batches := make([]float64, 5)
 	for r := range batches {
 		start := time.Now()
-		bp.Predict(x, out)
+		p.batch(x, out)
 		batches[r] = float64(time.Since(start).Nanoseconds()) / 1e6
 	}
 	_ = sink

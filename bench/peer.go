@@ -19,17 +19,25 @@ type peerRun struct {
 
 // trainPeer runs the peer on one thread and on two; it fails when PyTorch is not installed.
 func trainPeer(python, script string, epochs int) (one, two peerRun, err error) {
-	if _, err := os.Stat(script); err != nil {
-		return one, two, fmt.Errorf("no peer script: %w", err)
-	}
-	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
-		return one, two, errors.New(python + " cannot import torch; install Debian's python3-torch, python3-numpy and libopenblas0-pthread (see ../shared/bench/README.md)")
+	if err := checkPeer(python, script); err != nil {
+		return one, two, err
 	}
 	if one, err = runPeer(python, script, epochs, 1, true); err != nil {
 		return one, two, err
 	}
 	two, err = runPeer(python, script, epochs, 2, false)
 	return one, two, err
+}
+
+// checkPeer reports why the peer script cannot run, or nil.
+func checkPeer(python, script string) error {
+	if _, err := os.Stat(script); err != nil {
+		return fmt.Errorf("no peer script: %w", err)
+	}
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		return errors.New(python + " cannot import torch; install Debian's python3-torch, python3-numpy and libopenblas0-pthread (see ../shared/bench/README.md)")
+	}
+	return nil
 }
 
 func runPeer(python, script string, epochs, threads int, infer bool) (peerRun, error) {

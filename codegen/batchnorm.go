@@ -19,14 +19,22 @@ type BatchNormalization struct {
 	Gamma, Beta, MovingMean, MovingVariance string // the Model's fields; Gamma or Beta "" when not scaled or not centered
 	Tensor                                  string // tensor name prefix: batch_normalization<k>
 	XHat, InvStd                            string // the Trainer's buffers for the backward pass
+	Channels                                int    // the features normalised: the row's width, or an image's channels
+	Pixels                                  int    // the cells of each feature in a row: 1, or an image's height·width
+	ChannelsConst                           string // the constant of Channels: InConst, or BatchNorm<k>Channels on an image
 }
 
 // newBatchNormalization plans the k-th (from 1) batch normalization, layer index (from 1), of
-// width in named inConst.
-func newBatchNormalization(k, index int, b spec.BatchNorm, in int, inConst string) *BatchNormalization {
+// width in named inConst; on an image (shape [height, width, channels]; nil for a flat row) it
+// normalises each channel over every pixel, as Keras' axis -1.
+func newBatchNormalization(k, index int, b spec.BatchNorm, in int, inConst string, shape []int) *BatchNormalization {
 	n := &BatchNormalization{LayerInfo: sameWidth(index, "batch_normalization", in, inConst), BatchNorm: b,
 		MovingMean: fmt.Sprintf("BatchNorm%dMovingMean", k), MovingVariance: fmt.Sprintf("BatchNorm%dMovingVariance", k),
-		Tensor: fmt.Sprintf("batch_normalization%d", k), XHat: fmt.Sprintf("xhat%d", index), InvStd: fmt.Sprintf("invStd%d", index)}
+		Tensor: fmt.Sprintf("batch_normalization%d", k), XHat: fmt.Sprintf("xhat%d", index), InvStd: fmt.Sprintf("invStd%d", index),
+		Channels: in, Pixels: 1, ChannelsConst: inConst}
+	if shape != nil {
+		n.Channels, n.Pixels, n.ChannelsConst = shape[2], shape[0]*shape[1], fmt.Sprintf("BatchNorm%dChannels", k)
+	}
 	if b.Scale {
 		n.Gamma = fmt.Sprintf("BatchNorm%dGamma", k)
 	}
@@ -43,7 +51,7 @@ func (n *BatchNormalization) Info() *LayerInfo { return &n.LayerInfo }
 // variance (not trained), each one per feature, in Keras' order.
 func (n *BatchNormalization) Params() []Param {
 	one := func(field, name, init string, fixed bool) Param {
-		return Param{Field: field, Tensor: n.Tensor + "/" + name, Shape: []string{n.InConst}, Dims: []int{n.In}, Init: init, Fixed: fixed}
+		return Param{Field: field, Tensor: n.Tensor + "/" + name, Shape: []string{n.ChannelsConst}, Dims: []int{n.Channels}, Init: init, Fixed: fixed}
 	}
 	var ps []Param
 	if n.Gamma != "" {
@@ -60,8 +68,25 @@ func (n *BatchNormalization) Params() []Param {
 func (n *BatchNormalization) Buffers() []Buffer {
 	return []Buffer{
 		{Field: n.XHat, Width: n.InConst, Type: "float32", Comment: fmt.Sprintf("layer %d's standardised inputs", n.Index)},
-		{Field: n.InvStd, Width: n.InConst, Rows: 1, Type: "float32", Comment: fmt.Sprintf("layer %d's 1/sqrt(variance + epsilon)", n.Index)},
+		{Field: n.InvStd, Width: n.ChannelsConst, Rows: 1, Type: "float32", Comment: fmt.Sprintf("layer %d's 1/sqrt(variance + epsilon)", n.Index)},
 	}
+}
+
+// Declare declares, on an image, the number of channels normalised.
+func (n *BatchNormalization) Declare() []jen.Code {
+	if n.Pixels == 1 {
+		return nil
+	}
+	return []jen.Code{jen.Const().Id(n.ChannelsConst).Op("=").Lit(n.Channels).Commentf("the channels layer %d normalises, each over %d pixels", n.Index, n.Pixels)}
+}
+
+// rows is the expression of the number of rows the kernels see: rows, or rows·pixels on an image
+// (each pixel a row of channels).
+func (n *BatchNormalization) rows(rows jen.Code) jen.Code {
+	if n.Pixels == 1 {
+		return rows
+	}
+	return jen.Parens(jen.Add(rows)).Op("*").Lit(n.Pixels)
 }
 
 // Modal reports that a batch normalization computes differently in training.
@@ -82,14 +107,14 @@ func (n *BatchNormalization) field(model func() *jen.Statement, name string) jen
 func (n *BatchNormalization) Forward(c Pass) []jen.Code {
 	m := c.Model
 	infer := call("BatchNormInfer", c.Out, c.In, n.field(m, n.Gamma), n.field(m, n.Beta),
-		n.field(m, n.MovingMean), n.field(m, n.MovingVariance), float32Lit(float32(n.Epsilon)), c.Rows, jen.Id(n.InConst))
+		n.field(m, n.MovingMean), n.field(m, n.MovingVariance), float32Lit(float32(n.Epsilon)), n.rows(c.Rows), jen.Id(n.ChannelsConst))
 	if c.Trainer == nil {
 		return []jen.Code{infer}
 	}
 	train := call("BatchNormTrain", c.Out, rowsFrom(c.Trainer().Dot(n.XHat), c.Lo, c.Rows, n.InConst),
 		c.Trainer().Dot(n.InvStd).Index(jen.Empty(), jen.Empty()), c.In, n.field(m, n.Gamma), n.field(m, n.Beta),
 		n.field(m, n.MovingMean), n.field(m, n.MovingVariance), float32Lit(float32(n.Momentum)), float32Lit(float32(n.Epsilon)),
-		c.Rows, jen.Id(n.InConst))
+		n.rows(c.Rows), jen.Id(n.ChannelsConst))
 	return []jen.Code{jen.Comment("batch normalization"), jen.If(c.Training).Block(train).Else().Block(infer)}
 }
 
@@ -108,7 +133,7 @@ func (n *BatchNormalization) Backward(c Pass) []jen.Code {
 	}
 	return []jen.Code{call("BatchNormBackward", din, grad(n.Gamma), grad(n.Beta), c.DOut,
 		rowsFrom(c.Trainer().Dot(n.XHat), c.Lo, c.Rows, n.InConst), c.Trainer().Dot(n.InvStd).Index(jen.Empty(), jen.Empty()),
-		n.field(c.Model, n.Gamma), c.Rows, jen.Id(n.InConst))}
+		n.field(c.Model, n.Gamma), n.rows(c.Rows), jen.Id(n.ChannelsConst))}
 }
 
 // Gradients is empty: Backward sets gamma's and beta's gradients.

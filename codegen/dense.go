@@ -140,12 +140,18 @@ func (d *Dense) Gradients(c Pass) []jen.Code {
 
 // weightGradient is Gradients on its operands.
 func (d *Dense) weightGradient(in, delta jen.Code) []jen.Code {
+	return d.weightGradientOver(in, delta, jen.Id("n"))
+}
+
+// weightGradientOver is Gradients over rows rows of in and delta (a convolution's: every pixel
+// of every row).
+func (d *Dense) weightGradientOver(in, delta, rows jen.Code) []jen.Code {
 	grad := func(field string) *jen.Statement { return jen.Id("t").Dot("grad").Dot(field) }
 	code := []jen.Code{
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(d.InConst), jen.Id("part"), jen.Id("parts")),
 		jen.Qual(asmPath, "MatMulTransARows").Call(
 			grad(d.Kernel).Index(jen.Id("lo").Op("*").Id(d.OutConst), jen.Id("hi").Op("*").Id(d.OutConst)),
-			in, delta, jen.Id(d.InConst), jen.Id(d.OutConst), jen.Id("n"), jen.Id("lo"), jen.Id("hi")),
+			in, delta, jen.Id(d.InConst), jen.Id(d.OutConst), rows, jen.Id("lo"), jen.Id("hi")),
 	}
 	if g := d.KernelPenalty; !g.Zero() {
 		rows := func(base *jen.Statement) jen.Code {
@@ -155,7 +161,7 @@ func (d *Dense) weightGradient(in, delta jen.Code) []jen.Code {
 			rows(jen.Id("t").Dot("model").Dot(d.Kernel)), float32Lit(float32(g.L1)), float32Lit(float32(g.L2))))
 	}
 	if d.UseBias {
-		bias := []jen.Code{jen.Qual(asmPath, "ColSum").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()), delta, jen.Id("n"), jen.Id(d.OutConst))}
+		bias := []jen.Code{jen.Qual(asmPath, "ColSum").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()), delta, rows, jen.Id(d.OutConst))}
 		if g := d.BiasPenalty; !g.Zero() {
 			bias = append(bias, jen.Id("penalty").Op("+=").Qual(asmPath, "L1L2").Call(grad(d.Bias).Index(jen.Empty(), jen.Empty()),
 				jen.Id("t").Dot("model").Dot(d.Bias).Index(jen.Empty(), jen.Empty()), float32Lit(float32(g.L1)), float32Lit(float32(g.L2))))

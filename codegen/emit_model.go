@@ -23,8 +23,8 @@ func emitModel(p *Plan) (*jen.File, error) {
 	}
 	for _, l := range p.Layers {
 		d := l.Info()
-		if d.OutConst == d.InConst {
-			continue // the layer keeps its input's width
+		if _, ok := l.(Declarer); ok || d.OutConst == d.InConst {
+			continue // the layer keeps its input's width, or declares it itself
 		}
 		what := d.Kind
 		if d.Activation != "" {
@@ -68,6 +68,14 @@ func emitModel(p *Plan) (*jen.File, error) {
 	f.Comment("Sizes of the network.")
 	f.Const().Defs(sizes...)
 	f.Line()
+	for _, l := range p.Layers {
+		if d, ok := l.(Declarer); ok {
+			for _, code := range d.Declare() {
+				f.Add(code)
+			}
+			f.Line()
+		}
+	}
 	f.Comment("Fingerprint identifies the names and shapes of the parameters in weights files: a file saved")
 	f.Comment("by one network is refused by a network of other shapes.")
 	f.Const().Id("Fingerprint").Uint64().Op("=").Op(fmt.Sprintf("0x%016x", p.Fingerprint))

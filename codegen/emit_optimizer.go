@@ -236,6 +236,9 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 			}
 			g.BlockFunc(func(g *jen.Group) {
 				row := product(prm.Shape[1:])
+				if prm.ShareWidth != "" {
+					row = jen.Id(prm.ShareWidth)
+				}
 				g.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(prm.ShareRow), jen.Id("part"), jen.Id("parts"))
 				g.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Id("lo").Op("*").Add(row), jen.Id("hi").Op("*").Add(row.Clone()))
 				for _, c := range steps(prm.Field, share) {

@@ -1,34 +1,97 @@
 package codegen
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 )
 
+// predictStackLimit is the size of the largest array Predict keeps on its goroutine's stack. The
+// Go compiler moves a larger local array to the heap (128 KiB in Go 1.26): a network with such an
+// array (a convolution's activations or windows) keeps all of Predict's arrays in a scratch
+// struct from a sync.Pool instead, which allocates only when the pool is empty.
+const predictStackLimit = 64 << 10
+
+// predictArray is one of Predict's arrays: a layer's activations or a Scratcher's buffer, one row.
+type predictArray struct {
+	name, size, comment string
+	bytes               int
+}
+
+// predictArrays lists Predict's arrays in the order the layers use them.
+func predictArrays(p *Plan) (arrays []predictArray, pooled bool) {
+	if len(p.Stage()) > 0 {
+		arrays = append(arrays, predictArray{"in", "InputSize", "the input after the input stage", 4 * p.InputSize})
+	}
+	for _, b := range scratch(p) {
+		arrays = append(arrays, predictArray{b.Field, b.Width, b.Comment, 4 * b.Elems})
+	}
+	body := p.Body()
+	for _, l := range body[:len(body)-1] {
+		d := l.Info()
+		arrays = append(arrays, predictArray{d.Act, d.OutConst, fmt.Sprintf("layer %d's outputs", d.Index), 4 * d.Out})
+	}
+	for _, a := range arrays {
+		pooled = pooled || a.bytes > predictStackLimit
+	}
+	return arrays, pooled
+}
+
 // emitPredict writes predict.go: Model.Predict, one sample through every layer with the hidden
-// activations in stack arrays, so that it allocates nothing and any number of goroutines may call
-// it on one Model at once.
+// activations in stack arrays (or, when one is too large for the stack, in a pooled scratch
+// struct), so that it allocates nothing and any number of goroutines may call it on one Model at
+// once.
 func emitPredict(p *Plan) (*jen.File, error) {
 	f := newFile(p, p.Package)
+	arrays, pooled := predictArrays(p)
+	if pooled {
+		f.Comment("predictScratch holds Predict's arrays, too large for a goroutine's stack.")
+		f.Type().Id("predictScratch").StructFunc(func(g *jen.Group) {
+			for _, a := range arrays {
+				g.Id(a.name).Index(jen.Id(a.size)).Float32().Comment(a.comment)
+			}
+		})
+		f.Line()
+		f.Comment("predictScratches lends Predict its arrays: one per goroutine predicting at a time.")
+		f.Var().Id("predictScratches").Op("=").Qual("sync", "Pool").Values(jen.Dict{
+			jen.Id("New"): jen.Func().Params().Any().Block(jen.Return(jen.New(jen.Id("predictScratch")))),
+		})
+		f.Line()
+	}
 	f.Comment("Predict returns the network's output for one sample x (for a softmax output, the class")
 	f.Comment("probabilities). It allocates nothing and does not modify m, so it is safe for concurrent use.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Predict").
 		Params(jen.Id("x").Op("*").Index(jen.Id("InputSize")).Float32()).
 		Params(jen.Id("y").Index(jen.Id("OutputSize")).Float32()).
 		BlockFunc(func(g *jen.Group) {
-			c := Pass{Rows: jen.Lit(1), Lo: jen.Lit(0), Training: jen.False(), Model: func() *jen.Statement { return jen.Id("m") }}
+			// array is the expression of one of Predict's arrays, whole.
+			array := func(name string) *jen.Statement { return jen.Id(name).Index(jen.Empty(), jen.Empty()) }
+			if pooled {
+				g.Id("s").Op(":=").Id("predictScratches").Dot("Get").Call().Assert(jen.Op("*").Id("predictScratch"))
+				g.Defer().Id("predictScratches").Dot("Put").Call(jen.Id("s"))
+				array = func(name string) *jen.Statement { return jen.Id("s").Dot(name).Index(jen.Empty(), jen.Empty()) }
+			} else {
+				for _, a := range arrays {
+					g.Var().Id(a.name).Index(jen.Id(a.size)).Float32().Comment(a.comment)
+				}
+			}
+			// base is the array itself, which a layer slices.
+			base := func(name string) *jen.Statement { return jen.Id(name) }
+			if pooled {
+				base = func(name string) *jen.Statement { return jen.Id("s").Dot(name) }
+			}
+			c := Pass{Rows: jen.Lit(1), Lo: jen.Lit(0), Training: jen.False(), Model: func() *jen.Statement { return jen.Id("m") }, Scratch: base}
 			in := jen.Id("x").Index(jen.Empty(), jen.Empty())
 			if len(p.Stage()) > 0 {
-				g.Var().Id("in").Index(jen.Id("InputSize")).Float32()
-				emitStage(p, g, c, jen.Id("in").Index(jen.Empty(), jen.Empty()), in)
-				in = jen.Id("in").Index(jen.Empty(), jen.Empty())
+				emitStage(p, g, c, array("in"), in)
+				in = array("in")
 			}
 			body := p.Body()
 			for i, l := range body {
 				d := l.Info()
 				out := jen.Id("y").Index(jen.Empty(), jen.Empty())
 				if i < len(body)-1 {
-					g.Var().Id(d.Act).Index(jen.Id(d.OutConst)).Float32()
-					out = jen.Id(d.Act).Index(jen.Empty(), jen.Empty())
+					out = array(d.Act)
 				}
 				c.In, c.Out = in, out
 				for _, code := range l.Forward(c) {
@@ -47,6 +110,17 @@ func emitPredict(p *Plan) (*jen.File, error) {
 	}
 	emitBatchPredict(p, f)
 	return f, nil
+}
+
+// scratch lists the arrays the layers need to predict (see Scratcher).
+func scratch(p *Plan) []Buffer {
+	var bs []Buffer
+	for _, l := range p.Layers {
+		if s, ok := l.(Scratcher); ok {
+			bs = append(bs, s.Scratch()...)
+		}
+	}
+	return bs
 }
 
 // emitStage adds the input stage's code to g (see Plan.Stage): rows of src into out, the first
@@ -89,6 +163,9 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 			g.Id(d.Act).Index(jen.Id("PredictChunk").Op("*").Id(d.OutConst)).Float32().
 				Commentf("layer %d's outputs for one chunk", d.Index)
 		}
+		for _, b := range scratch(p) {
+			g.Id(b.Field).Index(jen.Id("PredictChunk").Op("*").Id(b.Width)).Float32().Comment(b.Comment + " for one chunk")
+		}
 	})
 	f.Line()
 	f.Comment("NewBatchPredictor returns a BatchPredictor for m; it reads m's parameters at every call.")
@@ -108,7 +185,8 @@ func emitBatchPredict(p *Plan, f *jen.File) {
 		)
 		g.For(jen.Id("i").Op(":=").Lit(0), jen.Id("i").Op("<").Id("n"), jen.Id("i").Op("+=").Id("PredictChunk")).BlockFunc(func(g *jen.Group) {
 			g.Id("rows").Op(":=").Min(jen.Id("PredictChunk"), jen.Id("n").Op("-").Id("i"))
-			c := Pass{Rows: jen.Id("rows"), Lo: jen.Lit(0), Training: jen.False(), Model: func() *jen.Statement { return jen.Id("b").Dot("model") }}
+			c := Pass{Rows: jen.Id("rows"), Lo: jen.Lit(0), Training: jen.False(), Model: func() *jen.Statement { return jen.Id("b").Dot("model") },
+				Scratch: func(field string) *jen.Statement { return jen.Id("b").Dot(field) }}
 			in := jen.Id("x").Index(jen.Id("i").Op("*").Id("InputSize"), jen.Parens(jen.Id("i").Op("+").Id("rows")).Op("*").Id("InputSize"))
 			if len(p.Stage()) > 0 {
 				g.Id("in").Op(":=").Id("b").Dot("input").Index(jen.Empty(), jen.Id("rows").Op("*").Id("InputSize"))

@@ -96,9 +96,14 @@ func emitTrain(p *Plan) (*jen.File, error) {
 			g.Id("pair").Op("*").Qual(parallelPath, "Pair")
 			g.Id("job").Id("job")
 			g.Id("choose").Qual(parallelPath, "Chooser").Comment("one core or two, for TrainBatch")
-			g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Body()[0].Info().OutConst)).Float32().Comment("part 1's share of the first trained layer's pre-activations")
-			g.Id("firstPart").Func().Params(jen.Int()).Comment("method values, made once so that a step allocates nothing")
-			g.Id("deltasPart").Func().Params(jen.Int())
+			const methodValues = "method values, made once so that a step allocates nothing"
+			if p.sharesInputs() {
+				g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Body()[0].Info().OutConst)).Float32().Comment("part 1's share of the first trained layer's pre-activations")
+				g.Id("firstPart").Func().Params(jen.Int()).Comment(methodValues)
+				g.Id("deltasPart").Func().Params(jen.Int())
+			} else {
+				g.Id("deltasPart").Func().Params(jen.Int()).Comment(methodValues)
+			}
 			g.Id("gradientsPart").Func().Params(jen.Int())
 			g.Id("gradientsApplyPart").Func().Params(jen.Int())
 			g.Id("applyPart").Func().Params(jen.Int())
@@ -108,7 +113,7 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	f.Line()
 	copies := 1 + optimizerCopies(p.Optimizer)
 	extra := jen.Null()
-	if par {
+	if p.sharesInputs() {
 		extra = jen.Op("+").Lit(4).Op("*").Id("BatchSize").Op("*").Id(p.Body()[0].Info().OutConst)
 	}
 	for _, b := range buffers(p) {
@@ -187,11 +192,15 @@ func emitNewTrainer(p *Plan, f *jen.File, par bool) {
 	f.Comment("NewTrainer returns a Trainer that updates m. When GOMAXPROCS > 1 it starts a helper goroutine")
 	f.Comment("that takes half of every step of at least ParallelMinRows rows; Close stops it, and so does")
 	f.Comment("the garbage collector once the Trainer is unreachable.")
+	firstPart := jen.Null()
+	if p.sharesInputs() {
+		firstPart = jen.Id("t").Dot("firstPart").Op("=").Id("t").Dot("runFirstLayerPart")
+	}
 	f.Func().Id("NewTrainer").Params(jen.Id("m").Op("*").Id("Model")).Op("*").Id("Trainer").Block(
 		jen.Id("t").Op(":=").Op("&").Id("Trainer").Values(newTrainerFields(p)),
 		jen.If(jen.Qual("runtime", "GOMAXPROCS").Call(jen.Lit(0)).Op(">").Lit(1)).Block(
 			jen.Id("t").Dot("pair").Op("=").Qual(parallelPath, "NewPair").Call(),
-			jen.Id("t").Dot("firstPart").Op("=").Id("t").Dot("runFirstLayerPart"),
+			firstPart,
 			jen.Id("t").Dot("deltasPart").Op("=").Id("t").Dot("runDeltasPart"),
 			jen.Id("t").Dot("gradientsPart").Op("=").Id("t").Dot("runGradientsPart"),
 			jen.Id("t").Dot("gradientsApplyPart").Op("=").Id("t").Dot("runGradientsApplyPart"),
@@ -245,6 +254,7 @@ func emitForwardRows(p *Plan, f *jen.File, par bool) {
 		params = append(params, jen.Id("training").Bool())
 	}
 	f.Comment("forwardRows runs rows lo to hi of x through every layer into the same rows of the activation")
+	par = par && p.sharesInputs()
 	if par {
 		params = append(params, jen.Id("shared").Bool())
 		f.Comment("buffers. With shared, layer 1's pre-activations are the two shares that firstLayerShare left")
@@ -314,7 +324,7 @@ func emitDeltasRows(p *Plan, f *jen.File, out Layer, par bool) {
 	if p.modal() {
 		forward = append(forward, jen.True())
 	}
-	if par {
+	if par && p.sharesInputs() {
 		params = append(params, jen.Id("shared").Bool())
 		forward = append(forward, jen.Id("shared"))
 	}
@@ -449,9 +459,23 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		return jen.Id("t").Dot("pair").Dot("Run").Call(jen.Id("t").Dot(part))
 	}
 	both := func(method string) []jen.Code { return []jen.Code{call(method, jen.Lit(0)), call(method, jen.Lit(1))} }
+	// runFirst and bothFirst are the first phase, on two cores or one after the other: only when
+	// the first trained layer is computed in shares of its inputs (see parallel.go).
+	runFirst := func() []jen.Code {
+		if p.sharesInputs() {
+			return []jen.Code{run("firstPart")}
+		}
+		return nil
+	}
+	bothFirst := func() []jen.Code {
+		if p.sharesInputs() {
+			return both("runFirstLayerPart")
+		}
+		return nil
+	}
 	lossCorrect := jen.Id("loss")
 	deltaArgs := []jen.Code{jen.Id("x"), jen.Id("y"), jen.Lit(0), jen.Id("n"), jen.Id("n")}
-	if par {
+	if par && p.sharesInputs() {
 		deltaArgs = append(deltaArgs, jen.False())
 	}
 	wholeDeltas := lossCorrect.Clone().Op("=").Add(call("deltasRows", deltaArgs...))
@@ -493,8 +517,8 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		}
 		g.If(small).Block(wholeDeltas, wholeGradients, jen.Return())
 		g.Add(startJob)
-		g.If(hasPair).Block(run("firstPart"), run("deltasPart"), run("gradientsPart")).
-			Else().Block(append(append(both("runFirstLayerPart"), both("runDeltasPart")...), both("runGradientsPart")...)...)
+		g.If(hasPair).Block(append(runFirst(), run("deltasPart"), run("gradientsPart"))...).
+			Else().Block(append(append(bothFirst(), both("runDeltasPart")...), both("runGradientsPart")...)...)
 		g.Return(jen.Id("t").Dot("job").Dot("result").Call())
 	})
 	f.Line()
@@ -535,21 +559,19 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 		if clip {
 			// Clipping by a norm needs every gradient before any update.
 			g.If(jen.Id("way").Op("==").Lit(1)).Block(
-				run("firstPart"), run("deltasPart"), run("gradientsPart"), call("clip"), run("applyPart"),
+				append(runFirst(), run("deltasPart"), run("gradientsPart"), call("clip"), run("applyPart"))...,
 			).Else().BlockFunc(func(g *jen.Group) {
 				g.Comment("The same halves and shares one after the other: the same result as on two cores.")
-				for _, c := range append(append(append(append(both("runFirstLayerPart"), both("runDeltasPart")...), both("runGradientsPart")...), call("clip")), both("runApplyPart")...) {
+				for _, c := range append(append(append(append(bothFirst(), both("runDeltasPart")...), both("runGradientsPart")...), call("clip")), both("runApplyPart")...) {
 					g.Add(c)
 				}
 			})
 		} else {
 			g.If(jen.Id("way").Op("==").Lit(1)).Block(
-				run("firstPart"),
-				run("deltasPart"),
-				run("gradientsApplyPart"),
+				append(runFirst(), run("deltasPart"), run("gradientsApplyPart"))...,
 			).Else().BlockFunc(func(g *jen.Group) {
 				g.Comment("The same halves and shares one after the other: the same result as on two cores.")
-				for _, c := range append(append(both("runFirstLayerPart"), both("runDeltasPart")...), both("runGradientsApplyPart")...) {
+				for _, c := range append(append(bothFirst(), both("runDeltasPart")...), both("runGradientsApplyPart")...) {
 					g.Add(c)
 				}
 			})
@@ -565,7 +587,7 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 	if p.modal() {
 		forwardArgs = append(forwardArgs, jen.False()) // not training
 	}
-	if par {
+	if par && p.sharesInputs() {
 		forwardArgs = append(forwardArgs, jen.False()) // not shared
 	}
 	f.Comment("evalRows runs rows lo to hi of x forward and returns their mean loss against y.")
@@ -617,14 +639,20 @@ func emitParts(p *Plan, f *jen.File) {
 		job("loss").Index(jen.Id("part")).Op("=").Id("t").Dot("evalRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi")),
 	)
 	f.Line()
-	f.Comment("runFirstLayerPart computes this part's share of layer 1's pre-activations for the whole batch.")
-	f.Func().Add(recv()).Id("runFirstLayerPart").Params(part).Block(
-		jen.Id("t").Dot("firstLayerShare").Call(job("x"), job("n"), jen.Id("part"), jen.Lit(2)))
-	f.Line()
-	f.Comment("runDeltasPart runs one half of the batch's rows forward from layer 1's shares, and back.")
+	deltas := []jen.Code{job("x"), job("y"), jen.Id("lo"), jen.Id("hi"), job("n")}
+	if p.sharesInputs() {
+		f.Comment("runFirstLayerPart computes this part's share of layer 1's pre-activations for the whole batch.")
+		f.Func().Add(recv()).Id("runFirstLayerPart").Params(part).Block(
+			jen.Id("t").Dot("firstLayerShare").Call(job("x"), job("n"), jen.Id("part"), jen.Lit(2)))
+		f.Line()
+		f.Comment("runDeltasPart runs one half of the batch's rows forward from layer 1's shares, and back.")
+		deltas = append(deltas, jen.True())
+	} else {
+		f.Comment("runDeltasPart runs one half of the batch's rows forward and back.")
+	}
 	f.Func().Add(recv()).Id("runDeltasPart").Params(part).Block(
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("t").Dot("job").Dot("half").Call(jen.Id("part")),
-		job("loss").Index(jen.Id("part")).Op("=").Id("t").Dot("deltasRows").Call(job("x"), job("y"), jen.Id("lo"), jen.Id("hi"), job("n"), jen.True()),
+		job("loss").Index(jen.Id("part")).Op("=").Id("t").Dot("deltasRows").Call(deltas...),
 	)
 	f.Line()
 	f.Comment("runGradientsPart computes this part's share of the weight gradients.")
@@ -680,7 +708,8 @@ func emitStageStep(p *Plan, f *jen.File) {
 // trainerPass is a Pass over the Trainer's buffers, its rows and flags still to set.
 func trainerPass(p *Plan) Pass {
 	return Pass{Rows: jen.Id("rows"), Lo: jen.Lit(0), Training: jen.False(),
-		Model: func() *jen.Statement { return jen.Id("t").Dot("model") }, Trainer: func() *jen.Statement { return jen.Id("t") }}
+		Model: func() *jen.Statement { return jen.Id("t").Dot("model") }, Trainer: func() *jen.Statement { return jen.Id("t") },
+		Scratch: func(field string) *jen.Statement { return jen.Id("t").Dot(field) }}
 }
 
 // buffers lists every layer's Trainer buffers.

@@ -17,6 +17,7 @@ var update = flag.Bool("update", false, "rewrite generated/ from the example spe
 // golden lists the example specs whose generated packages are committed under generated/.
 var golden = []struct{ spec, dir string }{
 	{"examples/mnist.yaml", "generated/mnist"},
+	{"examples/mnist_convnet.yaml", "generated/mnist_convnet"},
 }
 
 // TestGeneratedIsFresh regenerates every committed example package and fails when a file differs,

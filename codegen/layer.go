@@ -45,7 +45,8 @@ type Pass struct {
 	Training  jen.Code // a bool expression: true in a training step, false when evaluating or predicting
 	Fused     bool     // Backward of the output layer: DOut is already the gradient with respect to its pre-activations (a cross-entropy fused with its softmax or sigmoid)
 	Model     func() *jen.Statement
-	Trainer   func() *jen.Statement // the Trainer, for its buffers; nil in Predict
+	Trainer   func() *jen.Statement             // the Trainer, for its buffers; nil in Predict
+	Scratch   func(field string) *jen.Statement // a Scratcher's array named field: the Trainer's, a BatchPredictor's or Predict's own
 }
 
 // LayerInfo is what every kind of layer has in a plan.
@@ -56,6 +57,7 @@ type LayerInfo struct {
 	InConst    string // the constant naming In: InputSize or the previous layer's OutConst
 	OutConst   string // the constant naming Out: the layer's own (Dense1Units) or InConst for a layer that keeps its width
 	Activation string // a dense layer's activation, fused into it; "" for other kinds
+	Shape      []int  // the output's shape: [height, width, channels] for an image, nil for a flat row
 	Act        string // Trainer field holding this layer's outputs, BatchSize rows
 	Delta      string // Trainer field holding the loss gradient with respect to them (see Backward)
 }
@@ -70,6 +72,7 @@ func sameWidth(index int, kind string, in int, inConst string) LayerInfo {
 type Buffer struct {
 	Field   string // the Trainer's field
 	Width   string // the constant of a row's width
+	Elems   int    // the value of Width: the elements of one row
 	Rows    int    // the number of rows; 0 for BatchSize
 	Type    string // float32 or uint8
 	Comment string
@@ -94,6 +97,19 @@ type InputSharer interface {
 	Activate(out, rows jen.Code) []jen.Code
 }
 
+// Scratcher is a layer that needs arrays of its own to predict as well as to train (a
+// convolution's im2col windows): Scratch lists them, a subset of its Buffers. Predict declares them
+// on its stack, one row; a BatchPredictor holds PredictChunk rows.
+type Scratcher interface {
+	Scratch() []Buffer
+}
+
+// Declarer is a layer with declarations of its own in model.go: the sizes and geometry of a
+// convolution or pooling.
+type Declarer interface {
+	Declare() []jen.Code
+}
+
 // Adapter is a layer of the input stage that adapting to the features' statistics concerns (see
 // emit_adapt.go): Adapt emits what it sets from float64 slices named mean and variance, InputSize
 // long, as the layer's input sees them, and changes them to what the next layer sees.
@@ -105,15 +121,16 @@ type Adapter interface {
 // optimiser see it. An array with ShareRow is split by rows between the parts of a two-core step,
 // the same rows as the layer's WeightGradient gives each part; one without is updated by part 0.
 type Param struct {
-	Field    string   // the Model's field
-	Tensor   string   // the name in weights files, such as dense1/kernel
-	Shape    []string // the size constants of its dimensions, outermost first
-	Dims     []int    // their values
-	Init     string   // the runtime/initializer function that fills it; "" for zeros, initOnes for ones
-	FanIn    string   // the initialiser's fan-in constant
-	FanOut   string   // the initialiser's fan-out constant
-	ShareRow string   // the constant of its row count when cores share it by rows; "" for part 0 alone
-	Fixed    bool     // not trained: adapted to the data before training (statistics), stored in weights files
+	Field      string   // the Model's field
+	Tensor     string   // the name in weights files, such as dense1/kernel
+	Shape      []string // the size constants of its dimensions, outermost first
+	Dims       []int    // their values
+	Init       string   // the runtime/initializer function that fills it; "" for zeros, initOnes for ones
+	FanIn      string   // the initialiser's fan-in constant
+	FanOut     string   // the initialiser's fan-out constant
+	ShareRow   string   // the constant of its row count when cores share it by rows; "" for part 0 alone
+	ShareWidth string   // the constant of the width of those rows; "" for the product of Shape[1:]
+	Fixed      bool     // not trained: adapted to the data before training (statistics), stored in weights files
 }
 
 // initOnes is the Param.Init of an array that starts as ones (a variance before adapting).

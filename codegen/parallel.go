@@ -2,9 +2,9 @@ package codegen
 
 // How a training step is shared between two cores, decided here for the whole plan (emit_train.go
 // writes the steps): a step of the two-core Trainer has three phases. The first computes the first
-// trained layer's pre-activations share by share of its inputs (it must be an InputSharer: each
-// core multiplies by the kernel rows it also updates, so the largest kernel never moves between
-// the cores' caches); the second runs the rest of the batch forward and back by halves of its
+// trained layer's pre-activations share by share of its inputs when it is an InputSharer (a dense
+// layer: each core multiplies by the kernel rows it also updates, so the largest kernel never
+// moves between the cores' caches; a convolution's kernel is small, and it has no first phase); the second runs the rest of the batch forward and back by halves of its
 // rows; the third computes the gradients and updates the parameters share by share of each
 // kernel's rows. One core runs the same kernel calls one after the other, so the results do not
 // depend on GOMAXPROCS. A layer whose training pass needs every row of the batch at once (a
@@ -24,23 +24,39 @@ type wholeBatch interface{ WholeBatch() bool }
 
 // parallel reports whether the generated Trainer can share a step between two cores.
 func (p *Plan) parallel() bool {
-	if _, ok := p.Body()[0].(InputSharer); !ok {
-		return false
-	}
 	for _, l := range p.Layers {
 		if w, ok := l.(wholeBatch); ok && w.WholeBatch() {
 			return false
 		}
 	}
+	return p.BatchSize >= 2*parallelMinRows && 2*p.BatchSize*p.forwardMACs() >= parallelMinFlops
+}
+
+// forwardMACs is the multiply-adds of one row's forward pass through the matrix products.
+func (p *Plan) forwardMACs() int {
 	macs := 0
-	for _, prm := range params(p) {
-		if prm.ShareRow != "" { // kernels: the products' multiply-adds
-			n := 1
-			for _, d := range prm.Dims {
-				n *= d
+	for _, l := range p.Layers {
+		if c, ok := l.(interface{ ForwardMACs() int }); ok { // a convolution: its kernel once per pixel
+			macs += c.ForwardMACs()
+			continue
+		}
+		for _, prm := range l.Params() {
+			if prm.ShareRow != "" { // kernels: the products' multiply-adds
+				n := 1
+				for _, d := range prm.Dims {
+					n *= d
+				}
+				macs += n
 			}
-			macs += n
 		}
 	}
-	return p.BatchSize >= 2*parallelMinRows && 2*p.BatchSize*macs >= parallelMinFlops
+	return macs
+}
+
+// sharesInputs reports whether a two-core step's first phase computes the first trained layer in
+// shares of its inputs (an InputSharer: a dense layer). Otherwise (a convolution) the step has no
+// first phase: the halves of the rows run forward from the batch's inputs.
+func (p *Plan) sharesInputs() bool {
+	_, ok := p.Body()[0].(InputSharer)
+	return ok && p.parallel()
 }

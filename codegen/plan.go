@@ -73,24 +73,37 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 		Data:       m.Data,
 	}
 	in, inConst := p.InputSize, "InputSize"
-	dense, norms := 0, 0
+	shape := imageShape(m.Input.Shape) // the shape the next layer sees: an image, or nil for a flat row
+	dense, convs, pools, norms := 0, 0, 0, 0
 	for i, l := range m.Layers {
 		index := len(p.Layers) + 1
 		var layer Layer
 		switch l.Type {
-		case "dense":
+		case "dense", "conv2d":
 			act, ok := activationTable[l.Activation]
-			if !ok || initializerFunc[l.KernelInitializer] == "" || l.Units < 1 {
-				return nil, fmt.Errorf("codegen: layer %d (%d units, activation %q, initializer %q) was not validated", i+1, l.Units, l.Activation, l.KernelInitializer)
+			if !ok || initializerFunc[l.KernelInitializer] == "" || (l.Type == "dense") != (shape == nil) {
+				return nil, fmt.Errorf("codegen: layer %d (%s, activation %q, initializer %q, input shape %v) was not validated", i+1, l.Type, l.Activation, l.KernelInitializer, shape)
 			}
 			fused := l.Activation
 			if act.fromInput {
 				fused = "linear" // the activation becomes a layer of its own, which keeps its input
 			}
-			d := newDense(dense, index, l, fused, in, inConst)
-			dense++
-			p.Layers = append(p.Layers, d)
-			in, inConst = d.Out, d.OutConst
+			var trained Layer
+			if l.Type == "dense" {
+				if l.Units < 1 {
+					return nil, fmt.Errorf("codegen: layer %d has %d units; the spec was not validated", i+1, l.Units)
+				}
+				trained = newDense(dense, index, l, fused, in, inConst)
+				dense++
+			} else {
+				if l.Conv.Filters < 1 || !newConvGeom(shape, l.Conv, l.Conv.KernelSize).valid() {
+					return nil, fmt.Errorf("codegen: layer %d (conv2d %+v on %v) was not validated", i+1, l.Conv, shape)
+				}
+				convs++
+				trained = newConv2D(convs, index, l, fused, shape, inConst)
+			}
+			p.Layers = append(p.Layers, trained)
+			in, inConst, shape = trained.Info().Out, trained.Info().OutConst, trained.Info().Shape
 			if fused == l.Activation {
 				continue
 			}
@@ -102,32 +115,49 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 			layer = newActivation(index, l.Activation, in, inConst)
 		case "batch_normalization":
 			norms++
-			layer = newBatchNormalization(norms, index, l.BatchNorm, in, inConst)
+			layer = newBatchNormalization(norms, index, l.BatchNorm, in, inConst, shape)
 		case "dropout":
 			if !(l.Rate >= 0 && l.Rate < 1) {
 				return nil, fmt.Errorf("codegen: layer %d has dropout rate %v; the spec was not validated", i+1, l.Rate)
 			}
 			layer = newDropout(index, l.Rate, in, inConst)
 		case "rescaling", "normalization":
-			if dense > 0 {
-				return nil, fmt.Errorf("codegen: layer %d (%s) comes after a dense layer; the spec was not validated", i+1, l.Type)
+			if dense+convs > 0 || (l.Type == "normalization" && shape != nil) {
+				return nil, fmt.Errorf("codegen: layer %d (%s) comes after a trained layer or on an image; the spec was not validated", i+1, l.Type)
 			}
 			if l.Type == "rescaling" {
 				layer = newRescaling(index, l.Scale, l.Offset, in, inConst)
 			} else {
 				layer = newNormalization(index, in, inConst)
 			}
+		case "max_pooling2d", "average_pooling2d", "global_max_pooling2d", "global_average_pooling2d":
+			if shape == nil || (!strings.HasPrefix(l.Type, "global") && !newConvGeom(shape, l.Conv, l.Conv.PoolSize).valid()) {
+				return nil, fmt.Errorf("codegen: layer %d (%s %+v on %v) was not validated", i+1, l.Type, l.Conv, shape)
+			}
+			pools++
+			layer = newPooling(pools, index, l, shape, inConst)
+		case "flatten":
+			shape = flatten(shape)
+			continue
 		default:
-			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense, activation, dropout, batch_normalization, rescaling and normalization layers can be generated", i+1, l.Type)
+			return nil, fmt.Errorf("codegen: layer %d has type %q; only dense, conv2d, pooling, flatten, activation, dropout, batch_normalization, rescaling and normalization layers can be generated", i+1, l.Type)
+		}
+		if keepsShape(layer) {
+			layer.Info().Shape = shape
 		}
 		p.Layers = append(p.Layers, layer)
-		in, inConst = layer.Info().Out, layer.Info().OutConst
+		in, inConst, shape = layer.Info().Out, layer.Info().OutConst, layer.Info().Shape
 	}
 	if dense == 0 || m.Layers[len(m.Layers)-1].Type != "dense" {
 		return nil, fmt.Errorf("codegen: the spec's last layer is not dense; the spec was not validated")
 	}
 	for p.First < len(p.Layers) && !trains(p.Layers[p.First]) {
 		p.First++
+	}
+	for _, l := range p.Body()[1:] {
+		if c, ok := l.(*Conv2D); ok {
+			c.needInputGradient()
+		}
 	}
 	p.Classifies = m.Compile.Classifies()
 	if p.Classifies {
@@ -150,6 +180,21 @@ func newPlan(m *spec.Model, opt Options) (*Plan, error) {
 	}
 	p.Fingerprint = fingerprint(p)
 	return p, nil
+}
+
+// imageShape is shape when it is an image, [height, width, channels], and nil for a flat row.
+func imageShape(shape []int) []int {
+	if len(shape) == 3 {
+		return shape
+	}
+	return nil
+}
+
+// keepsShape reports whether a layer's output has its input's shape: every kind whose output is
+// as wide as its input (activation, dropout, batch normalization, the preprocessing layers).
+func keepsShape(l Layer) bool {
+	d := l.Info()
+	return d.OutConst == d.InConst
 }
 
 // trains reports whether a layer has trained parameters.

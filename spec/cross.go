@@ -60,9 +60,15 @@ func (r *reader) checkMNIST(m *Model) {
 	if !r.mnist(m) {
 		return
 	}
-	if size, ok := r.inputSize(m.Input); ok && size != mnistFeatures && size <= maxInputSize {
-		r.add(r.at("input.shape"), "input.shape: data source mnist has %d inputs (28x28 images), got %s; allowed: [784] or [28, 28]",
-			mnistFeatures, shape(m.Input.Shape))
+	if size, ok := r.inputSize(m.Input); ok && size <= maxInputSize {
+		switch in := m.Input.Shape; {
+		case size != mnistFeatures:
+			r.add(r.at("input.shape"), "input.shape: data source mnist has %d inputs (28x28 images), got %s; allowed: [784] or [28, 28] (flat), or [28, 28, 1] (an image, for conv2d)",
+				mnistFeatures, shape(in))
+		case isImage(in) && !slices.Equal(in, []int{mnistSide, mnistSide, 1}):
+			r.add(r.at("input.shape"), "input.shape: data source mnist has 28x28 images of one channel, got the image %s; allowed: [28, 28, 1] (height, width, channels: channels last, as Keras)",
+				shape(in))
+		}
 	}
 	if r.has("layers") && len(m.Layers) > 0 {
 		units := join(item("layers", len(m.Layers)), "units")
@@ -101,34 +107,38 @@ func trainSamples(n int, split float64) int {
 	return int(float64(n) * (1 - split)) // truncation is floor for the non-negative product
 }
 
-// checkParameters refuses a network whose weights would not fit in a sensible program.
-func (r *reader) checkParameters(m *Model) {
-	in, ok := r.inputSize(m.Input)
-	if !ok || !r.has("layers") || len(m.Layers) == 0 {
-		return
-	}
-	if in > maxInputSize {
+// checkParameters refuses a network whose weights or training buffers would not fit in a
+// sensible program; shapes are the layers' output shapes (nil when they are not known, or a
+// layer was too large already).
+func (r *reader) checkParameters(m *Model, shapes [][]int) {
+	if shapes == nil {
 		return
 	}
 	var total, units int64
-	inputs := int64(in)
+	images := false
+	in := inputShape(m.Input)
+	inputs := values(in)
 	for i, l := range m.Layers {
-		if !l.Dense() {
-			if l.Type == "normalization" {
-				total += 2 * int64(in) // its mean and variance, not trained but stored
+		n := values(in)
+		switch t := l.Type; {
+		case t == "normalization":
+			total += 2 * n // its mean and variance, not trained but stored
+		case t == "dense":
+			total += n * int64(l.Units)
+			if l.UseBias {
+				total += int64(l.Units)
 			}
-			continue
+		case t == "conv2d":
+			total += int64(l.Conv.KernelSize[0]) * int64(l.Conv.KernelSize[1]) * int64(in[2]) * int64(l.Conv.Filters)
+			if l.UseBias {
+				total += int64(l.Conv.Filters)
+			}
 		}
-		key := join(item("layers", i+1), "units")
-		if !r.has(key) || l.Units < 1 || l.Units > maxUnits {
-			return
+		if t := l.Type; t == "dense" || t == "conv2d" || pooling(t) || globalPooling(t) {
+			units += values(shapes[i])
+			images = images || t != "dense"
 		}
-		total += int64(in) * int64(l.Units)
-		if l.UseBias {
-			total += int64(l.Units)
-		}
-		units += int64(l.Units)
-		in = l.Units
+		in = shapes[i]
 	}
 	if total > maxParameters {
 		r.add(r.at("layers"), "layers: %d parameters in total; allowed: at most %d (2^26)", total, maxParameters)
@@ -141,8 +151,12 @@ func (r *reader) checkParameters(m *Model) {
 			if r.has(join("fit", "batch_size")) {
 				at = r.at(join("fit", "batch_size"))
 			}
-			r.add(at, "fit.batch_size: %d samples of %d inputs through %d units need %d MiB of training buffers; allowed: at most %d MiB (a smaller batch or fewer units)",
-				batch, inputs, units, bytes>>20, maxBatchBytes>>20)
+			what, fewer := "units", "fewer units"
+			if images {
+				what, fewer = "output values of dense, conv2d and pooling layers", "smaller layers"
+			}
+			r.add(at, "fit.batch_size: %d samples of %d inputs through %d %s need %d MiB of training buffers; allowed: at most %d MiB (a smaller batch or %s)",
+				batch, inputs, units, what, bytes>>20, maxBatchBytes>>20, fewer)
 		}
 	}
 }

@@ -97,7 +97,7 @@ func TestParseCSVBad(t *testing.T) {
 		{"two normalizations", map[int]string{4: "  - {type: normalization}\n  - {type: normalization}"},
 			`t.yaml:5:5: layer 2: a second normalization layer; allowed: one, which is adapted to the training rows' features (a second would see them normalized already)`},
 		{"preprocessing after dense", map[int]string{4: "", 5: "  - {type: dense, units: 8, activation: relu}\n  - {type: rescaling, scale: 2}"},
-			`t.yaml:5:5: layer 2: a rescaling layer after a dense layer; allowed: preprocessing layers (rescaling, normalization) only before the first dense layer, where they see the raw features`},
+			`t.yaml:5:5: layer 2: a rescaling layer after a dense layer; allowed: preprocessing layers (rescaling, normalization) only before the first dense or conv2d layer, where they see the raw features`},
 		{"only preprocessing", map[int]string{4: "  - {type: rescaling, scale: 2}", 5: "", 6: ""},
 			`t.yaml:4:3: layers: no dense layer; want at least one, the last layer (preprocessing layers only transform the input)`},
 		{"metric twice", map[int]string{7: "compile: {optimizer: adam, loss: binary_crossentropy, metrics: [accuracy, mae, mae]}"},

@@ -115,6 +115,7 @@ func (r *reader) layer(n *yaml.Node, path string) Layer {
 	} else {
 		r.missing(path, n, "type", strings.Join(layerTypes, ", "))
 	}
+	l.Conv = r.conv(path, n, l.Type, f)
 	if v, ok := f["units"]; ok {
 		l.Units, _ = r.integer(join(path, "units"), v.val)
 	} else if l.Type == "dense" {

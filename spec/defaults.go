@@ -4,7 +4,7 @@ package spec
 // what a spec leaves out.
 
 var (
-	layerTypes   = []string{"dense", "activation", "dropout", "batch_normalization", "rescaling", "normalization"}
+	layerTypes   = []string{"dense", "conv2d", "max_pooling2d", "average_pooling2d", "global_average_pooling2d", "global_max_pooling2d", "flatten", "activation", "dropout", "batch_normalization", "rescaling", "normalization"}
 	activations  = []string{"linear", "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "selu", "softmax"}
 	initializers = []string{"glorot_uniform", "glorot_normal", "he_uniform", "he_normal"}
 	optimizers   = []string{"adam", "sgd", "rmsprop", "adamw", "adagrad", "nadam", "adamax"}
@@ -14,14 +14,16 @@ var (
 	losses       = []string{"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error", "mean_absolute_error"}
 	metrics      = []string{"accuracy", "mae", "mse"}
 	sources      = []string{"mnist", "idx", "csv"}
+	paddings     = []string{"valid", "same"}
 )
 
 // Keys of each mapping, in the order error messages list them.
 var (
 	topKeys      = []string{"name", "input", "layers", "compile", "fit", "data"}
 	inputKeys    = []string{"shape"}
-	allLayerKeys = []string{"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-		"kernel_regularizer", "bias_regularizer", "rate", "scale", "offset", "momentum", "epsilon", "center"}
+	allLayerKeys = []string{"type", "units", "filters", "kernel_size", "pool_size", "strides", "padding", "dilation_rate",
+		"activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+		"keepdims", "rate", "scale", "offset", "momentum", "epsilon", "center"}
 	compileKeys     = []string{"optimizer", "loss", "metrics"}
 	fitKeys         = []string{"epochs", "batch_size", "validation_split", "shuffle", "seed", "callbacks", "class_weight"}
 	regularizerKeys = []string{"l1", "l2"}
@@ -30,12 +32,19 @@ var (
 
 	// layerKeys are the keys of a layer mapping, by layer type.
 	layerKeys = map[string][]string{
-		"dense":               {"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
-		"activation":          {"type", "activation"},
-		"dropout":             {"type", "rate"},
-		"batch_normalization": {"type", "momentum", "epsilon", "center", "scale"},
-		"rescaling":           {"type", "scale", "offset"},
-		"normalization":       {"type"},
+		"dense": {"type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
+		"conv2d": {"type", "filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias",
+			"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
+		"max_pooling2d":            {"type", "pool_size", "strides", "padding"},
+		"average_pooling2d":        {"type", "pool_size", "strides", "padding"},
+		"global_average_pooling2d": {"type", "keepdims"},
+		"global_max_pooling2d":     {"type", "keepdims"},
+		"flatten":                  {"type"},
+		"activation":               {"type", "activation"},
+		"dropout":                  {"type", "rate"},
+		"batch_normalization":      {"type", "momentum", "epsilon", "center", "scale"},
+		"rescaling":                {"type", "scale", "offset"},
+		"normalization":            {"type"},
 	}
 
 	// dataKeys are the keys of the data mapping, by source.
@@ -89,6 +98,11 @@ const (
 	maxInputSize   = 1 << 24
 	maxLayers      = 64
 	maxUnits       = 65536
+	maxFilters     = 65536   // a conv2d's output channels
+	maxWindow      = 65536   // each number of a kernel_size, pool_size, strides or dilation_rate, and a dilated kernel's span
+	maxPatch       = 1 << 20 // a conv2d's patch: kernel height · width · input channels
+	maxKernel      = 1 << 24 // a conv2d's kernel: its patch · filters
+	maxLayerSize   = 1 << 24 // the values of a layer's output, as of the input
 	maxParameters  = 1 << 26
 	maxBatchBytes  = 1 << 30
 	maxEpochs      = 100000
@@ -97,6 +111,7 @@ const (
 	maxRescale     = 1e6
 	maxSpecBytes   = 1 << 20
 	mnistFeatures  = 28 * 28
+	mnistSide      = 28 // MNIST images are 28x28 pixels of one channel
 	mnistClasses   = 10
 	mnistTrainSize = 60000
 )

@@ -30,6 +30,10 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte(csvEdit(nil)))
+	f.Add([]byte(convEdit(nil)))
+	f.Add([]byte(convEdit(map[int]string{2: "input: {shape: [9, 7, 3]}", 4: "  - {type: rescaling, scale: 0.5}", 5: "  - {type: conv2d, filters: 4, kernel_size: [3, 2], strides: [2, 1], padding: same, use_bias: false}",
+		6: "  - {type: conv2d, filters: 2, kernel_size: 2, dilation_rate: [2, 1], kernel_regularizer: {l2: 0.1}}", 7: "  - {type: average_pooling2d, pool_size: [2, 3], strides: 1, padding: same}",
+		8: "  - {type: batch_normalization}\n  - {type: global_max_pooling2d, keepdims: false}\n  - {type: flatten}", 13: idx})))
 	f.Add([]byte(csvEdit(map[int]string{4: "  - {type: rescaling, scale: 0.5, offset: -1}", 9: "data: {source: csv, train: a, test_split: 0.25, header: false, label: [4, 5], features: [0, 1, 2, 3], delimiter: \";\", normalize_label: true}"})))
 	f.Add([]byte("a: &a [*a, *a]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b, *b]\n"))
 	f.Add([]byte(strings.Repeat("[", 20000)))
@@ -88,7 +92,10 @@ func checkModel(t *testing.T, m *Model) {
 	if len(m.Layers) < 1 || len(m.Layers) > maxLayers {
 		fail("bad layer count")
 	}
-	pre, normalizations := m.Preprocessing(), 0
+	pre, normalizations := 0, 0 // pre: the layers before the first trained one
+	for pre < len(m.Layers) && !trained(m.Layers[pre]) {
+		pre++
+	}
 	for i, l := range m.Layers {
 		switch {
 		case l.Type == "rescaling" && i < pre:
@@ -109,14 +116,30 @@ func checkModel(t *testing.T, m *Model) {
 			if !(l.Rate >= 0 && l.Rate < 1) || i == len(m.Layers)-1 {
 				fail("bad dropout layer")
 			}
+		case l.Type == "conv2d":
+			if l.Units != 0 || !slices.Contains(activations, l.Activation) || !slices.Contains(initializers, l.KernelInitializer) ||
+				l.Conv.PoolSize != [2]int{} || i == len(m.Layers)-1 {
+				fail("bad conv2d layer")
+			}
+		case pooling(l.Type) || globalPooling(l.Type) || l.Type == "flatten":
+			if l.Units != 0 || i == len(m.Layers)-1 || pooling(l.Type) != (l.Conv != Conv{}) {
+				fail("bad pooling or flatten layer")
+			}
 		case l.Type != "dense" || l.Units < 1 || l.Units > maxUnits || !slices.Contains(activations, l.Activation) ||
 			!slices.Contains(initializers, l.KernelInitializer) || l.Pos.Line < 1:
 			fail("bad layer")
 		}
-		if l.Activation == "softmax" && l.Dense() && i < len(m.Layers)-1 {
+		if l.Activation == "softmax" && trained(l) && i < len(m.Layers)-1 {
 			fail("softmax on a hidden layer")
 		}
+		if l.Type != "conv2d" && !pooling(l.Type) && l.Conv != (Conv{}) || l.Type != "dense" && l.Units != 0 {
+			fail("geometry or units on a layer of another type")
+		}
+		if (l.Type == "rescaling" || l.Type == "normalization") && i >= pre {
+			fail("preprocessing after a trained layer")
+		}
 	}
+	checkModelShapes(t, m)
 	if pre == len(m.Layers) || normalizations > 1 || !m.Output().Dense() {
 		fail("no dense layer, or two normalizations")
 	}
@@ -165,6 +188,7 @@ func checkModel(t *testing.T, m *Model) {
 		}
 	}
 	if d.Source == "mnist" && (m.Input.Size() != mnistFeatures || m.Output().Units != mnistClasses ||
+		len(m.Input.Shape) == 3 && !slices.Equal(m.Input.Shape, []int{28, 28, 1}) ||
 		fit.BatchSize > trainSamples(mnistTrainSize, fit.ValidationSplit)) {
 		fail("bad mnist network")
 	}
@@ -172,5 +196,76 @@ func checkModel(t *testing.T, m *Model) {
 		if checkFile(name) != "" {
 			fail("bad file name")
 		}
+	}
+}
+
+// checkModelShapes checks the shapes of a Model Parse returned: Shapes does not panic, every
+// shape is an image or flat, positive and within nngen's limits, and suits the layer that makes
+// it from the one before.
+func checkModelShapes(t *testing.T, m *Model) {
+	t.Helper()
+	shapes := m.Shapes()
+	fail := func(i int, what string) { t.Fatalf("layer %d: %s in %+v; shapes %v", i+1, what, *m, shapes) }
+	if len(shapes) != len(m.Layers) {
+		fail(0, "wrong number of shapes")
+	}
+	in := m.Input.Shape
+	if len(in) != 3 {
+		in = []int{m.Input.Size()}
+	}
+	for i, l := range m.Layers {
+		out := shapes[i]
+		if len(out) != 1 && len(out) != 3 || slices.Min(out) < 1 || values(out) > maxLayerSize {
+			fail(i, "bad shape")
+		}
+		c := l.Conv
+		switch {
+		case l.Type == "conv2d" || pooling(l.Type):
+			window := c.KernelSize
+			if pooling(l.Type) {
+				window = c.PoolSize
+			}
+			for _, p := range [][2]int{window, c.Strides, c.DilationRate} {
+				if min(p[0], p[1]) < 1 || max(p[0], p[1]) > maxWindow {
+					fail(i, "bad pair")
+				}
+			}
+			if !slices.Contains(paddings, c.Padding) || max(c.Strides[0], c.Strides[1]) > 1 && max(c.DilationRate[0], c.DilationRate[1]) > 1 ||
+				len(in) != 3 || len(out) != 3 {
+				fail(i, "bad geometry")
+			}
+			oh, _ := ConvAxis(in[0], window[0], c.Strides[0], c.DilationRate[0], c.Padding == "same")
+			ow, _ := ConvAxis(in[1], window[1], c.Strides[1], c.DilationRate[1], c.Padding == "same")
+			if out[0] != oh || out[1] != ow || out[0] > in[0] || out[1] > in[1] {
+				fail(i, "bad output size")
+			}
+			if pooling(l.Type) && (out[2] != in[2] || c.DilationRate != [2]int{1, 1} || c.Filters != 0 || c.KernelSize != [2]int{}) {
+				fail(i, "bad pooling")
+			}
+			patch := int64(window[0]) * int64(window[1]) * int64(in[2])
+			if l.Type == "conv2d" && (out[2] != c.Filters || c.Filters < 1 || c.Filters > maxFilters || patch > maxPatch ||
+				patch*int64(c.Filters) > maxKernel) {
+				fail(i, "bad conv2d")
+			}
+		case globalPooling(l.Type):
+			if len(in) != 3 || !slices.Equal(out, in[2:]) {
+				fail(i, "bad global pooling")
+			}
+		case l.Type == "flatten":
+			if !slices.Equal(out, []int{int(values(in))}) {
+				fail(i, "bad flatten")
+			}
+		case l.Type == "dense":
+			if len(in) != 1 || !slices.Equal(out, []int{l.Units}) {
+				fail(i, "dense on an image")
+			}
+		case l.Type == "normalization" && len(in) != 1:
+			fail(i, "normalization of an image")
+		default:
+			if !slices.Equal(out, in) {
+				fail(i, "a layer that changes the shape")
+			}
+		}
+		in = out
 	}
 }

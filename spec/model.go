@@ -23,7 +23,7 @@ type Pos struct {
 
 // Input describes the network's input.
 type Input struct {
-	Shape []int // 1 to 8 dimensions, each >= 1, product <= 1<<24; the network sees the product as a flat vector
+	Shape []int // 1 to 8 dimensions, each >= 1, product <= 1<<24; rank 3 is an image [height, width, channels], any other rank a flat vector of the product
 	Pos   Pos   // where the input mapping is
 }
 
@@ -36,22 +36,38 @@ func (in Input) Size() int {
 	return n
 }
 
-// Layer is one layer of the network: a dense layer, or a preprocessing layer (rescaling,
-// normalization), which keeps its input's width, has no trainable parameters, and comes before
-// every dense layer.
+// Layer is one layer of the network: a trained layer (dense, conv2d), a layer that reshapes
+// (max_pooling2d, average_pooling2d, global_average_pooling2d, global_max_pooling2d, flatten),
+// one that keeps its input's shape (activation, dropout, batch_normalization), or a preprocessing
+// layer (rescaling, normalization), which has no trainable parameters and comes before every
+// dense and conv2d layer. Model.Shapes gives each layer's output shape. Every layer has the
+// defaults of Activation, UseBias and KernelInitializer; only dense and conv2d layers use them.
 type Layer struct {
-	Type              string      // dense, rescaling or normalization
-	Units             int         // dense: output width, 1 to 65536
-	Activation        string      // dense: linear (default), relu, sigmoid, tanh, softmax (output layer only)
-	UseBias           bool        // dense: default true
-	KernelInitializer string      // dense: glorot_uniform (default), glorot_normal, he_uniform, he_normal
+	Type              string      // dense, conv2d, max_pooling2d, average_pooling2d, global_average_pooling2d, global_max_pooling2d, flatten, activation, dropout, batch_normalization, rescaling or normalization
+	Units             int         // dense: output width, 1 to 65536; 0 for the other types
+	Activation        string      // dense, conv2d, activation: linear (default), relu, sigmoid, tanh, leaky_relu, elu, gelu, silu, softplus, selu, softmax (output layer only)
+	UseBias           bool        // dense, conv2d: default true
+	KernelInitializer string      // dense, conv2d: glorot_uniform (default), glorot_normal, he_uniform, he_normal
 	Scale             float64     // rescaling: x·Scale + Offset; Scale is required
 	Offset            float64     // rescaling: default 0
 	Rate              float64     // dropout: the fraction of inputs set to 0 while training, in [0, 1); required
 	BatchNorm         BatchNorm   // batch_normalization's settings
-	KernelRegularizer Regularizer // dense: added to the loss; zero for none
-	BiasRegularizer   Regularizer // dense: likewise for the bias
+	KernelRegularizer Regularizer // dense, conv2d: added to the loss; zero for none
+	BiasRegularizer   Regularizer // dense, conv2d: likewise for the bias
+	Conv              Conv        // conv2d and the pooling layers' geometry
 	Pos               Pos         // where the layer's mapping is
+}
+
+// Conv is the geometry of a conv2d, max_pooling2d or average_pooling2d layer over channels-last
+// images ([height, width, channels]), Keras' defaults filled in; pairs are [height, width], and a
+// single number n in the spec means [n, n]. Fields the layer type does not have are zero.
+type Conv struct {
+	Filters      int    // conv2d: the output channels, 1 to 65536; required
+	KernelSize   [2]int // conv2d: required
+	PoolSize     [2]int // pooling: [2, 2]
+	Strides      [2]int // conv2d: [1, 1]; pooling: PoolSize
+	Padding      string // valid (default) or same, with TensorFlow's placement of the odd pixel (after)
+	DilationRate [2]int // conv2d: [1, 1]; pooling: [1, 1]; > 1 only with strides [1, 1], as Keras
 }
 
 // BatchNorm holds a batch_normalization layer's settings, Keras 3's defaults filled in.
@@ -201,11 +217,11 @@ func (c Column) String() string {
 	return strconv.Itoa(c.Index)
 }
 
-// Preprocessing is the number of layers before the first dense layer: every preprocessing layer
-// (validation puts them there), and any dropout or activation layer among them.
+// Preprocessing is the number of layers before the first dense or conv2d layer: every
+// preprocessing layer (validation puts them there), and any dropout or activation layer among them.
 func (m *Model) Preprocessing() int {
 	n := 0
-	for n < len(m.Layers) && !m.Layers[n].Dense() {
+	for n < len(m.Layers) && !m.Layers[n].Dense() && m.Layers[n].Type != "conv2d" {
 		n++
 	}
 	return n

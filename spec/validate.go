@@ -20,7 +20,7 @@ func (r *reader) validate(m *Model) {
 	r.checkMNIST(m)
 	r.checkCSVShapes(m)
 	r.checkToolbox(m)
-	r.checkParameters(m)
+	r.checkParameters(m, r.checkShapes(m))
 }
 
 // parent is the path of the mapping or list holding path.
@@ -145,13 +145,21 @@ func shape(dims []int) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
+// article is word with its indefinite article, for messages: "a dense", "an average_pooling2d".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
+}
+
 // checkLayers checks the number of layers and each layer's values, and that the preprocessing
-// layers come first.
+// layers come before the first trained (dense or conv2d) layer and a dense layer last.
 func (r *reader) checkLayers(layers []Layer) {
 	if r.has("layers") && (len(layers) < 1 || len(layers) > maxLayers) {
 		r.add(r.at("layers"), "layers: want 1 to %d layers, got %d", maxLayers, len(layers))
 	}
-	dense, normalization := 0, 0
+	dense, normalization, first := 0, 0, -1 // first: the first trained layer
 	for i, l := range layers {
 		path := item("layers", i+1)
 		r.oneOf(join(path, "type"), "layer type", l.Type, layerTypes)
@@ -162,58 +170,78 @@ func (r *reader) checkLayers(layers []Layer) {
 			r.add(r.at(p), "%s: softmax is only allowed on the last layer; allowed here: %s",
 				label(p), strings.Join(activations[:len(activations)-1], ", "))
 		}
-		switch l.Type {
-		case "dense":
+		last := i == len(layers)-1
+		if trained(l) && first < 0 {
+			first = i
+		}
+		switch t := l.Type; {
+		case t == "dense":
 			dense++
 			r.intIn(join(path, "units"), l.Units, 1, maxUnits)
-			r.oneOf(join(path, "activation"), "activation", l.Activation, activations)
-			r.oneOf(join(path, "kernel_initializer"), "initializer", l.KernelInitializer, initializers)
-			r.checkRegularizer(join(path, "kernel_regularizer"), l.KernelRegularizer)
-			r.checkRegularizer(join(path, "bias_regularizer"), l.BiasRegularizer)
-			if !l.UseBias && r.has(join(path, "bias_regularizer")) && r.ok(join(path, "use_bias")) {
-				r.add(r.at(join(path, "bias_regularizer")), "%s: the layer has no bias (use_bias: false); allowed: a bias_regularizer only with a bias", label(join(path, "bias_regularizer")))
+			r.checkWeights(path, l)
+			continue
+		case t == "conv2d" || pooling(t):
+			if t == "conv2d" {
+				r.checkConv(path, l)
+			} else {
+				r.checkPooling(path, l)
+			}
+			if last {
+				r.add(r.at(path), "%s: the last layer is %s layer, whose output is an image; allowed: a dense layer last (after a flatten or global pooling layer)", label(path), article(t))
 			}
 			continue
-		case "activation":
+		case t == "flatten" || globalPooling(t):
+			if last {
+				r.add(r.at(path), "%s: the last layer is %s layer; allowed: a dense layer last", label(path), article(t))
+			}
+			continue
+		case t == "activation":
 			r.oneOf(join(path, "activation"), "activation", l.Activation, activations)
-			if i == len(layers)-1 {
+			if last {
 				r.add(r.at(path), "%s: the last layer is an activation layer; allowed: a dense layer last, with the activation on it (activation: %s)", label(path), l.Activation)
 			}
 			continue
-		case "batch_normalization":
+		case t == "batch_normalization":
 			r.floatIn(join(path, "momentum"), l.BatchNorm.Momentum, l.BatchNorm.Momentum >= 0 && l.BatchNorm.Momentum < 1, ">= 0 and < 1")
 			r.floatIn(join(path, "epsilon"), l.BatchNorm.Epsilon, l.BatchNorm.Epsilon > 0, "> 0")
-			if i == len(layers)-1 {
+			if last {
 				r.add(r.at(path), "%s: the last layer is a batch_normalization layer; allowed: a dense layer last", label(path))
 			}
 			continue
-		case "dropout":
+		case t == "dropout":
 			r.floatIn(join(path, "rate"), l.Rate, l.Rate >= 0 && l.Rate < 1, ">= 0 and < 1")
-			if i == len(layers)-1 {
+			if last {
 				r.add(r.at(path), "%s: the last layer is a dropout layer; allowed: a dense layer last (dropout goes before it)", label(path))
 			}
 			continue
-		case "rescaling":
+		case t == "rescaling":
 			r.floatIn(join(path, "scale"), l.Scale, math.Abs(l.Scale) <= maxRescale, "a number from -1e6 to 1e6")
 			r.floatIn(join(path, "offset"), l.Offset, math.Abs(l.Offset) <= maxRescale, "a number from -1e6 to 1e6")
-		case "normalization":
+		case t == "normalization":
 			normalization++
-			for j := 0; j < i; j++ {
-				if layers[j].Type != "rescaling" && layers[j].Type != "normalization" {
-					r.add(r.at(path), "%s: a normalization after a %s layer; allowed: only rescaling layers before a normalization, which is adapted to the raw features through them", label(path), layers[j].Type)
-					break
-				}
+			j := slices.IndexFunc(layers[:i], func(l Layer) bool { return l.Type != "rescaling" && l.Type != "normalization" })
+			if j >= 0 {
+				r.add(r.at(path), "%s: a normalization after %s layer; allowed: only rescaling layers before a normalization, which is adapted to the raw features through them", label(path), article(layers[j].Type))
 			}
 			if normalization == 2 {
 				r.add(r.at(path), "%s: a second normalization layer; allowed: one, which is adapted to the training rows' features (a second would see them normalized already)", label(path))
 			}
+			if j >= 0 {
+				continue // which says more than that it comes after a trained layer
+			}
 		}
-		if dense > 0 {
-			r.add(r.at(path), "%s: a %s layer after a dense layer; allowed: preprocessing layers (rescaling, normalization) only before the first dense layer, where they see the raw features", label(path), l.Type)
+		if first >= 0 {
+			r.add(r.at(path), "%s: %s layer after %s layer; allowed: preprocessing layers (rescaling, normalization) only before the first dense or conv2d layer, where they see the raw features", label(path), article(l.Type), article(layers[first].Type))
 		}
 	}
 	if r.has("layers") && len(layers) > 0 && dense == 0 && r.ok("layers") {
-		r.add(r.at("layers"), "layers: no dense layer; want at least one, the last layer (preprocessing layers only transform the input)")
+		why := " (preprocessing layers only transform the input)"
+		for _, l := range layers {
+			if l.Type == "conv2d" || pooling(l.Type) || globalPooling(l.Type) || l.Type == "flatten" {
+				why = ""
+			}
+		}
+		r.add(r.at("layers"), "layers: no dense layer; want at least one, the last layer%s", why)
 	}
 }
 

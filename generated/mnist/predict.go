@@ -10,7 +10,7 @@ import (
 // Predict returns the network's output for one sample x (for a softmax output, the class
 // probabilities). It allocates nothing and does not modify m, so it is safe for concurrent use.
 func (m *Model) Predict(x *[InputSize]float32) (y [OutputSize]float32) {
-	var act1 [Dense1Units]float32
+	var act1 [Dense1Units]float32 // layer 1's outputs
 	asm.MatMulBiasReLU(act1[:], x[:], m.Dense1Kernel[:], m.Dense1Bias[:], 1, Dense1Units, InputSize)
 	asm.MatMulBias(y[:], act1[:], m.Dense2Kernel[:], m.Dense2Bias[:], 1, Dense2Units, Dense1Units)
 	asm.Softmax(y[:], 1, Dense2Units)
