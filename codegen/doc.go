@@ -1,6 +1,7 @@
 // Package codegen turns a validated spec.Model into the Go source of a package specialised to
 // that network. It runs in three stages: plan (spec -> a list of layers, each kind one type in one
-// file — dense.go, activations.go, dropout.go, rescaling.go, normalization.go — with their shapes,
+// file — dense.go, conv2d.go, pooling.go, activations.go, dropout.go, batchnorm.go, rescaling.go,
+// normalization.go; flatten.go adds no layer, as an image's rows are already flat — with their shapes,
 // parameters, buffers and the code of their passes, plan.go and layer.go), emit (plan -> Go files
 // through jennifer, one emitter per file, which know no layer kind) and format (gofmt, with the
 // line-numbered source on failure).
@@ -42,7 +43,12 @@
 // step allocate nothing (and, for networks large enough to share steps between two cores, that
 // two cores give bit-identical results to one), with benchmarks.
 //
+// A convolutional network (conv2d layers over images [height, width, channels]) has per conv2d
+// layer k the constants ConvkFilters, ConvkPixels, ConvkPatch, ConvkSize and its geometry, and its
+// kernel conv2dk/kernel is [KH, KW, C, Filters] as Keras stores it.
+//
 // A network whose full-batch forward pass is at least 2²⁰ flops (2·BatchSize·Σ In·Out over its
-// kernels), with a batch of at least twice ParallelMinRows, gets the two-core Trainer (emit_train.go explains its phases); smaller
-// ones get a plain one-core Trainer.
+// kernels, a convolution's once per output pixel), with a batch of at least twice ParallelMinRows
+// and no batch normalization, gets the two-core Trainer (emit_train.go explains its phases);
+// smaller ones get a plain one-core Trainer.
 package codegen
