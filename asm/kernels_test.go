@@ -87,25 +87,42 @@ func bAt(kind, p, j, n, k int) int {
 }
 
 // reference returns, for every element of C, the float64 value of the kernel's formula on the
-// float32 inputs and the sum of the magnitudes of its terms (|bias| + Σ_p |a·b|).
+// float32 inputs and the sum of the magnitudes of its terms (|bias| + Σ_p |a·b|). It runs in
+// i-p-j order, so that the products as deep or as tall as a convolution's stay quick; each term
+// is an exact float64 product, and float64 sums err by far less than the tolerance.
 func reference(kind int, a, b, bias []float32, m, n, k int) (want, mag []float64) {
 	want = make([]float64, m*n)
 	mag = make([]float64, m*n)
-	for i := 0; i < m; i++ {
+	if kind == kTransB { // B as k×n
+		bt := make([]float32, k*n)
 		for j := 0; j < n; j++ {
-			var s, g float64
-			if bias != nil {
-				s, g = float64(bias[j]), math.Abs(float64(bias[j]))
-			}
 			for p := 0; p < k; p++ {
-				x := float64(a[aAt(kind, i, p, m, k)]) * float64(b[bAt(kind, p, j, n, k)])
-				s += x
-				g += math.Abs(x)
+				bt[p*n+j] = b[j*k+p]
 			}
-			if kind == kMatMulBiasReLU && s < 0 {
-				s = 0
+		}
+		b = bt
+	}
+	for i := 0; i < m; i++ {
+		w, g := want[i*n:i*n+n], mag[i*n:i*n+n]
+		if bias != nil {
+			for j := range w {
+				w[j], g[j] = float64(bias[j]), math.Abs(float64(bias[j]))
 			}
-			want[i*n+j], mag[i*n+j] = s, g
+		}
+		for p := 0; p < k; p++ {
+			x := float64(a[aAt(kind, i, p, m, k)])
+			for j, y := range b[p*n : p*n+n] {
+				xy := x * float64(y)
+				w[j] += xy
+				g[j] += math.Abs(xy)
+			}
+		}
+		if kind == kMatMulBiasReLU {
+			for j, v := range w {
+				if v < 0 {
+					w[j] = 0
+				}
+			}
 		}
 	}
 	return want, mag

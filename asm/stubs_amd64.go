@@ -22,10 +22,13 @@ func gemmAVX512(c *float32, ldc int, a *float32, rsa, csa int, b *float32, ldb i
 //go:noescape
 func gemvAVX512(c *float32, a *float32, csa int, b *float32, ldb int, bias *float32, n, k, flags int)
 
-// gemmAVX2 is gemmAVX512 with 256-bit registers: 4×16 register blocks.
+// gemmAVX2 is gemmAVX512 with 256-bit registers and 6×16 register blocks, for n >= 8. At the
+// start of every row block it prefetches its share of two regions: pfan cache lines of pfaseg
+// bytes per row, rows pfastride bytes apart, from pfa, and pfbn lines from pfb (see
+// gemm_avx2_amd64.s).
 //
 //go:noescape
-func gemmAVX2(c *float32, ldc int, a *float32, rsa, csa int, b *float32, ldb int, bias *float32, m, n, k, flags int)
+func gemmAVX2(c *float32, ldc int, a *float32, rsa, csa int, b *float32, ldb int, bias *float32, m, n, k, flags int, pfa uintptr, pfan, pfaseg, pfastride int, pfb uintptr, pfbn int)
 
 // gemvAVX2 is gemvAVX512 with 256-bit registers.
 //
