@@ -148,6 +148,11 @@ func TestColSum(t *testing.T) {
 				check(x, d)
 			}
 		}
+		// Large enough to be summed in chunks of rows (colSum): a convolution's bias gradient
+		// and odd neighbours, and the widest chunked width.
+		for _, s := range [][2]int{{86528, 32}, {15488, 64}, {15487, 63}, {2053, 65}, {1031, 256}, {1031, 257}, {4099, 1}} {
+			check(s[0], s[1])
+		}
 		check(32, 64)
 		check(32, 10)
 	})

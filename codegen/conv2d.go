@@ -28,6 +28,7 @@ type Conv2D struct {
 	Shape   string // the package-level asm.ConvShape variable
 	Cols    string // the Trainer's (and predictors') im2col buffer; "" when the layer reads its input directly
 	DCols   string // the Trainer's buffer of the input gradient's windows; "" when no input gradient is needed
+	KernelT string // the Trainer's copy of the kernel transposed, Filters×Patch, for the input gradient; "" without one
 
 	KernelPenalty, BiasPenalty spec.Regularizer
 }
@@ -175,6 +176,10 @@ func (c *Conv2D) Buffers() []Buffer {
 	if c.Cols != "" {
 		bs = append(bs, Buffer{Field: c.Cols, Width: c.name("Cols"), Elems: c.Geom.OH * c.Geom.OW * c.Geom.KH * c.Geom.KW * c.Geom.C, Type: "float32", Comment: fmt.Sprintf("layer %d's input windows (im2col)", c.Index)})
 	}
+	if c.KernelT != "" {
+		bs = append(bs, Buffer{Field: c.KernelT, Width: c.name("Patch"), Elems: c.Geom.KH * c.Geom.KW * c.Geom.C, Rows: c.Filters,
+			Type: "float32", Comment: fmt.Sprintf("layer %d's kernel transposed, for the input gradient", c.Index)})
+	}
 	if c.DCols != "" {
 		bs = append(bs, Buffer{Field: c.DCols, Width: c.name("Cols"), Elems: c.Geom.OH * c.Geom.OW * c.Geom.KH * c.Geom.KW * c.Geom.C, Rows: 2 * c.chunk(),
 			Type: "float32", Comment: fmt.Sprintf("the gradient with respect to layer %d's input windows: %d rows for each of two cores", c.Index, c.chunk())})
@@ -192,9 +197,20 @@ func (c *Conv2D) Scratch() []Buffer {
 
 // needInputGradient records that a layer before this one needs the gradient of its input.
 func (c *Conv2D) needInputGradient() {
+	c.KernelT = fmt.Sprintf("kernelT%d", c.Index)
 	if !c.direct() {
 		c.DCols = fmt.Sprintf("dcols%d", c.Index)
 	}
+}
+
+// Prepare transposes the kernel, once per training step: the input gradient multiplies each
+// chunk of rows by it, and the products are fastest with the kernel's rows in order.
+func (c *Conv2D) Prepare(p Pass) []jen.Code {
+	if c.KernelT == "" {
+		return nil
+	}
+	return []jen.Code{call("Transpose", p.Trainer().Dot(c.KernelT).Index(jen.Empty(), jen.Empty()),
+		p.Model().Dot(c.Kernel).Index(jen.Empty(), jen.Empty()), jen.Id(c.name("Patch")), jen.Id(c.name("Filters")))}
 }
 
 // windows is the expression of the im2col rows of c's rows: the input itself for a direct layer.
@@ -223,7 +239,8 @@ func (c *Conv2D) Forward(p Pass) []jen.Code {
 }
 
 // Backward emits delta ⊙= act'(out) (unless fused with the loss), then, when the input gradient
-// is wanted, the windows' gradient delta·Kernelᵀ folded back onto the input image.
+// is wanted, the windows' gradient delta·Kernelᵀ (the transposed kernel Prepare made) folded back
+// onto the input image.
 func (c *Conv2D) Backward(p Pass) []jen.Code {
 	var code []jen.Code
 	if b := activationTable[c.Activation].backward; b != nil && !p.Fused {
@@ -232,9 +249,9 @@ func (c *Conv2D) Backward(p Pass) []jen.Code {
 	if p.DIn == nil {
 		return code
 	}
-	kernel := p.Model().Dot(c.Kernel).Index(jen.Empty(), jen.Empty())
+	kernelT := p.Trainer().Dot(c.KernelT).Index(jen.Empty(), jen.Empty())
 	if c.DCols == "" { // direct: the windows are the input
-		return append(code, call("MatMulTransB", p.DIn, p.DOut, kernel, c.pixels(p.Rows), jen.Id(c.name("Patch")), jen.Id(c.name("Filters"))))
+		return append(code, call("MatMul", p.DIn, p.DOut, kernelT, c.pixels(p.Rows), jen.Id(c.name("Patch")), jen.Id(c.name("Filters"))))
 	}
 	// A chunk of rows at a time, so that the windows' gradients are folded back while in cache and
 	// the buffer holds two chunks, not a batch: the part whose rows start at 0 uses the first, the
@@ -250,7 +267,7 @@ func (c *Conv2D) Backward(p Pass) []jen.Code {
 		jen.For(r.Clone().Op(":=").Lit(0), r.Clone().Op("<").Add(p.Rows), r.Clone().Op("+=").Add(chunk)).Block(
 			k.Clone().Op(":=").Min(chunk, jen.Add(p.Rows).Op("-").Add(r)),
 			jen.Id("dcols").Op(":=").Add(dcols),
-			call("MatMulTransB", jen.Id("dcols"), rowsOf(jen.Id("dout"), c.OutConst), kernel, c.pixels(k), jen.Id(c.name("Patch")), jen.Id(c.name("Filters"))),
+			call("MatMul", jen.Id("dcols"), rowsOf(jen.Id("dout"), c.OutConst), kernelT, c.pixels(k), jen.Id(c.name("Patch")), jen.Id(c.name("Filters"))),
 			call("Col2Im", rowsOf(jen.Id("din"), c.InConst), jen.Id("dcols"), k, jen.Op("&").Id(c.Shape)),
 		)))
 }

@@ -502,6 +502,15 @@ func emitSteps(p *Plan, f *jen.File, par bool) {
 			}
 			g.Id("x").Op("=").Id("t").Dot("stage").Call(args...)
 		}
+		if training {
+			for _, l := range p.Layers {
+				if pr, ok := l.(Preparer); ok {
+					for _, code := range pr.Prepare(trainerPass(p)) {
+						g.Add(code)
+					}
+				}
+			}
+		}
 	}
 
 	f.Comment("Gradients runs the first n rows of x forward, and backward against the targets y (n rows of")

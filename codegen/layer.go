@@ -104,6 +104,12 @@ type Scratcher interface {
 	Scratch() []Buffer
 }
 
+// Preparer is a layer that prepares its backward pass once per training step, before the rows
+// are shared out (a convolution transposes its kernel).
+type Preparer interface {
+	Prepare(c Pass) []jen.Code
+}
+
 // Declarer is a layer with declarations of its own in model.go: the sizes and geometry of a
 // convolution or pooling.
 type Declarer interface {

@@ -30,29 +30,30 @@ const ParallelMinRows = 8
 // Trainer trains a Model in batches of up to BatchSize samples. NewTrainer allocates its buffers
 // once; a step allocates nothing. A Trainer is not safe for concurrent use.
 type Trainer struct {
-	model  *Model
-	grad   Model // gradients of the mean loss of the last Gradients call
-	opt    optimizerState
-	n      int                              // rows in the last forward pass
-	seed   uint64                           // seeds the dropout masks; Seed unless SetSeed changed it
-	step   uint64                           // training steps so far, for the dropout masks
-	key    uint64                           // this step's dropout key
-	act1   [BatchSize * Conv1Size]float32   // layer 1's outputs
-	act2   [BatchSize * Pool1Size]float32   // layer 2's outputs
-	act3   [BatchSize * Conv2Size]float32   // layer 3's outputs
-	act4   [BatchSize * Pool2Size]float32   // layer 4's outputs
-	act5   [BatchSize * Pool2Size]float32   // layer 5's outputs
-	act6   [BatchSize * Dense1Units]float32 // layer 6's outputs
-	delta1 [BatchSize * Conv1Size]float32   // the loss gradient with respect to layer 1's outputs (see its Backward)
-	delta2 [BatchSize * Pool1Size]float32   // the loss gradient with respect to layer 2's outputs (see its Backward)
-	delta3 [BatchSize * Conv2Size]float32   // the loss gradient with respect to layer 3's outputs (see its Backward)
-	delta4 [BatchSize * Pool2Size]float32   // the loss gradient with respect to layer 4's outputs (see its Backward)
-	delta5 [BatchSize * Pool2Size]float32   // the loss gradient with respect to layer 5's outputs (see its Backward)
-	delta6 [BatchSize * Dense1Units]float32 // the loss gradient with respect to layer 6's outputs (see its Backward)
-	cols1  [BatchSize * Conv1Cols]float32   // layer 1's input windows (im2col)
-	cols3  [BatchSize * Conv2Cols]float32   // layer 3's input windows (im2col)
-	dcols3 [2 * Conv2Cols]float32           // the gradient with respect to layer 3's input windows: 1 rows for each of two cores
-	mask5  [BatchSize * Pool2Size]float32   // layer 5's dropout mask: 0 or 1/(1 − rate)
+	model    *Model
+	grad     Model // gradients of the mean loss of the last Gradients call
+	opt      optimizerState
+	n        int                              // rows in the last forward pass
+	seed     uint64                           // seeds the dropout masks; Seed unless SetSeed changed it
+	step     uint64                           // training steps so far, for the dropout masks
+	key      uint64                           // this step's dropout key
+	act1     [BatchSize * Conv1Size]float32   // layer 1's outputs
+	act2     [BatchSize * Pool1Size]float32   // layer 2's outputs
+	act3     [BatchSize * Conv2Size]float32   // layer 3's outputs
+	act4     [BatchSize * Pool2Size]float32   // layer 4's outputs
+	act5     [BatchSize * Pool2Size]float32   // layer 5's outputs
+	act6     [BatchSize * Dense1Units]float32 // layer 6's outputs
+	delta1   [BatchSize * Conv1Size]float32   // the loss gradient with respect to layer 1's outputs (see its Backward)
+	delta2   [BatchSize * Pool1Size]float32   // the loss gradient with respect to layer 2's outputs (see its Backward)
+	delta3   [BatchSize * Conv2Size]float32   // the loss gradient with respect to layer 3's outputs (see its Backward)
+	delta4   [BatchSize * Pool2Size]float32   // the loss gradient with respect to layer 4's outputs (see its Backward)
+	delta5   [BatchSize * Pool2Size]float32   // the loss gradient with respect to layer 5's outputs (see its Backward)
+	delta6   [BatchSize * Dense1Units]float32 // the loss gradient with respect to layer 6's outputs (see its Backward)
+	cols1    [BatchSize * Conv1Cols]float32   // layer 1's input windows (im2col)
+	cols3    [BatchSize * Conv2Cols]float32   // layer 3's input windows (im2col)
+	kernelT3 [64 * Conv2Patch]float32         // layer 3's kernel transposed, for the input gradient
+	dcols3   [2 * Conv2Cols]float32           // the gradient with respect to layer 3's input windows: 1 rows for each of two cores
+	mask5    [BatchSize * Pool2Size]float32   // layer 5's dropout mask: 0 or 1/(1 − rate)
 
 	// Two-core steps; pair is nil when the Trainer runs on one core.
 	pair               *parallel.Pair
@@ -67,7 +68,7 @@ type Trainer struct {
 
 // TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state,
 // one batch of activations and deltas per layer (and for two cores, a share of layer 1's).
-const TrainerBytes = 3*ModelBytes + 8*BatchSize*Conv1Size + 8*BatchSize*Pool1Size + 8*BatchSize*Conv2Size + 8*BatchSize*Pool2Size + 8*BatchSize*Pool2Size + 8*BatchSize*Dense1Units + 4*BatchSize*Conv1Cols + 4*BatchSize*Conv2Cols + 4*2*Conv2Cols + 4*BatchSize*Pool2Size
+const TrainerBytes = 3*ModelBytes + 8*BatchSize*Conv1Size + 8*BatchSize*Pool1Size + 8*BatchSize*Conv2Size + 8*BatchSize*Pool2Size + 8*BatchSize*Pool2Size + 8*BatchSize*Dense1Units + 4*BatchSize*Conv1Cols + 4*BatchSize*Conv2Cols + 4*64*Conv2Patch + 4*2*Conv2Cols + 4*BatchSize*Pool2Size
 
 // NewTrainer returns a Trainer that updates m. When GOMAXPROCS > 1 it starts a helper goroutine
 // that takes half of every step of at least ParallelMinRows rows; Close stops it, and so does
@@ -190,7 +191,7 @@ func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int) (loss float32) {
 		for r := 0; r < rows; r += Conv2Chunk {
 			k := min(Conv2Chunk, rows-r)
 			dcols := t.dcols3[min(lo, 1)*Conv2Chunk*Conv2Cols : (min(lo, 1)*Conv2Chunk+k)*Conv2Cols]
-			asm.MatMulTransB(dcols, dout[r*Conv2Size:(r+k)*Conv2Size], t.model.Conv2Kernel[:], (k)*Conv2Pixels, Conv2Patch, Conv2Filters)
+			asm.MatMul(dcols, dout[r*Conv2Size:(r+k)*Conv2Size], t.kernelT3[:], (k)*Conv2Pixels, Conv2Patch, Conv2Filters)
 			asm.Col2Im(din[r*Pool1Size:(r+k)*Pool1Size], dcols, k, &conv2Shape)
 		}
 	}
@@ -236,6 +237,7 @@ func (t *Trainer) Gradients(x, y []float32, n int) (loss float32) {
 	t.n = n
 	// This step's dropout masks: drawn from the seed and the step, whichever core draws them.
 	t.key, t.step = asm.DropoutKey(t.seed, t.step), t.step+1
+	asm.Transpose(t.kernelT3[:], t.model.Conv2Kernel[:], Conv2Patch, Conv2Filters)
 	if n < ParallelMinRows {
 		loss = t.deltasRows(x, y, 0, n, n)
 		t.weightGradients(x, n, 0, 1)
@@ -275,6 +277,7 @@ func (t *Trainer) TrainBatch(x, y []float32, n int) (loss float32) {
 	t.n = n
 	// This step's dropout masks: drawn from the seed and the step, whichever core draws them.
 	t.key, t.step = asm.DropoutKey(t.seed, t.step), t.step+1
+	asm.Transpose(t.kernelT3[:], t.model.Conv2Kernel[:], Conv2Patch, Conv2Filters)
 	t.startUpdate()
 	if n < ParallelMinRows {
 		loss = t.deltasRows(x, y, 0, n, n)
