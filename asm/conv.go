@@ -20,7 +20,9 @@ import "strconv"
 // call to memmove, and where the shortest contiguous run is at most shortRun values (a kernel row
 // of a one-channel image: KW·C = 3 in conv1) a row of interior windows is filled a kernel row (or
 // tap) at a time across all its windows, by loops of fixed-size moves. Edge windows are
-// assembled tap by tap, zeros for the taps outside. Col2Im has the same structure, adding.
+// assembled tap by tap, zeros for the taps outside. Col2Im has the same structure, adding; at the
+// AVX2 level (and above) it runs col2imImageSIMD (conv_amd64.go), the same additions in the same
+// order with the runs of a vector or more added by AVX2 (conv_amd64.s): the same bits.
 
 // ConvShape is the geometry of a 2-D convolution or pooling window over a batch of channels-last
 // images: each row of the input is H×W×C values (row-major: height, width, channels), each row of
@@ -350,8 +352,14 @@ func Col2Im(din, dcols []float32, rows int, s *ConvShape) {
 	img, out := s.H*s.W*s.C, s.OH*s.OW*s.Patch()
 	checkLen("din", din, rows*img)
 	checkLen("dcols", dcols, rows*out)
+	simd := col2imSIMD()
 	for r := 0; r < rows; r++ {
-		col2imImage(din[r*img:(r+1)*img:(r+1)*img], dcols[r*out:(r+1)*out:(r+1)*out], s)
+		d, g := din[r*img:(r+1)*img:(r+1)*img], dcols[r*out:(r+1)*out:(r+1)*out]
+		if simd {
+			col2imImageSIMD(d, g, s)
+		} else {
+			col2imImage(d, g, s)
+		}
 	}
 }
 

@@ -15,6 +15,12 @@ import (
 // The loops run over windows in (oy, ox) order, a window's cells in (ky, kx) order, and the
 // channels innermost, contiguously, in blocks of poolBlock channels whose running values live in
 // stack arrays; a global window is one pass over the image, a cell (C values) at a time.
+//
+// At the AVX2 level (and AVX-512, which runs the same code) an image of at least 8 channels goes
+// to the assembly instead (pool_amd64.go, pool_amd64.s: 8 channels to a register, runs of
+// windows with the same rectangle of real cells in one call), whose results are these loops'
+// bit for bit, NaN payloads included; the loops below are its reference twin, and what runs at
+// the generic level, under the purego and noasm tags, off amd64, and for fewer channels.
 
 // poolBlock is how many channels the pooling kernels take at a time.
 const poolBlock = 64
@@ -61,8 +67,14 @@ func (s *ConvShape) poolLens(imgName string, img []float32, winName string, win 
 func MaxPool(out, in []float32, rows int, s *ConvShape) {
 	s.checkPool("MaxPool", rows)
 	img, win := s.poolLens("in", in, "out", out, rows)
+	simd := poolSIMD(s)
 	for r := 0; r < rows; r++ {
-		maxPoolImage(out[r*win:(r+1)*win:(r+1)*win], in[r*img:(r+1)*img:(r+1)*img], s)
+		d, v := out[r*win:(r+1)*win:(r+1)*win], in[r*img:(r+1)*img:(r+1)*img]
+		if simd {
+			maxPoolImageSIMD(d, v, s)
+		} else {
+			maxPoolImage(d, v, s)
+		}
 	}
 }
 
@@ -133,8 +145,14 @@ func MaxPoolBackward(din, dout, in, out []float32, rows int, s *ConvShape) {
 	if out != nil {
 		checkLen("out", out, rows*win)
 	}
+	simd := poolSIMD(s)
 	for r := 0; r < rows; r++ {
-		maxPoolBackwardImage(din[r*img:(r+1)*img:(r+1)*img], dout[r*win:(r+1)*win:(r+1)*win], in[r*img:(r+1)*img:(r+1)*img], s)
+		d, g, v := din[r*img:(r+1)*img:(r+1)*img], dout[r*win:(r+1)*win:(r+1)*win], in[r*img:(r+1)*img:(r+1)*img]
+		if simd {
+			maxPoolBackwardImageSIMD(d, g, v, s)
+		} else {
+			maxPoolBackwardImage(d, g, v, s)
+		}
 	}
 }
 
@@ -215,8 +233,14 @@ func argmaxRun(key, at []int32, v []float32, cell int32) {
 func AveragePool(out, in []float32, rows int, s *ConvShape) {
 	s.checkPool("AveragePool", rows)
 	img, win := s.poolLens("in", in, "out", out, rows)
+	simd := poolSIMD(s)
 	for r := 0; r < rows; r++ {
-		averagePoolImage(out[r*win:(r+1)*win:(r+1)*win], in[r*img:(r+1)*img:(r+1)*img], s)
+		d, v := out[r*win:(r+1)*win:(r+1)*win], in[r*img:(r+1)*img:(r+1)*img]
+		if simd {
+			averagePoolImageSIMD(d, v, s)
+		} else {
+			averagePoolImage(d, v, s)
+		}
 	}
 }
 
@@ -271,8 +295,14 @@ func averagePoolImage(dst, src []float32, s *ConvShape) {
 func AveragePoolBackward(din, dout []float32, rows int, s *ConvShape) {
 	s.checkPool("AveragePoolBackward", rows)
 	img, win := s.poolLens("din", din, "dout", dout, rows)
+	simd := poolSIMD(s)
 	for r := 0; r < rows; r++ {
-		averagePoolBackwardImage(din[r*img:(r+1)*img:(r+1)*img], dout[r*win:(r+1)*win:(r+1)*win], s)
+		d, g := din[r*img:(r+1)*img:(r+1)*img], dout[r*win:(r+1)*win:(r+1)*win]
+		if simd {
+			averagePoolBackwardImageSIMD(d, g, s)
+		} else {
+			averagePoolBackwardImage(d, g, s)
+		}
 	}
 }
 

@@ -127,6 +127,11 @@ func (net refNet) hasBNWhere(ok func(op refPre, stage bool) bool) bool {
 			return true
 		}
 	}
+	for i, op := range net.Img {
+		if op.Kind == "batch_normalization" && ok(op.refPre, !net.imgTrainedBefore(i)) {
+			return true
+		}
+	}
 	for _, ly := range net.Layers {
 		for _, op := range ly.Post {
 			if op.Kind == "batch_normalization" && ok(op, false) {

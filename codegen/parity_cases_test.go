@@ -287,12 +287,13 @@ func join(a, b string) string {
 }
 
 // twoCore reports whether the generated Trainer has the two-core path (codegen's parallel): a full
-// batch of at least 16 rows whose forward pass costs at least 2²⁰ flops.
+// batch of at least 16 rows whose forward pass costs at least 2²⁰ flops (two per multiply-add of
+// the dense kernels and of the conv2d kernels at every output pixel).
 func (c *parityCase) twoCore() bool {
 	if c.Net.hasBN() {
 		return false // a batch normalization needs the whole batch: its plan trains on one core
 	}
-	macs := 0
+	macs := c.Net.imgMACs() // a convolution's kernel once per output pixel
 	for _, ly := range c.Net.Layers {
 		macs += ly.In * ly.Out
 	}

@@ -11,7 +11,8 @@ package codegen_test
 // goes on with the next package. The harness also seeds the dropout masks (SetSeed) and sets the
 // learning rate (SetLearningRate) where the input asks, reads LearningRate() before every step
 // where the Trainer has it, and checks that Snapshot returns the parameters Tensors() holds and
-// that Restore puts a snapshot back.
+// that Restore puts a snapshot back. It also reports the parameters of a fresh Model after
+// Init(harnessInitSeed), whose distributions parity_init_test.go checks.
 
 import (
 	"bytes"
@@ -85,7 +86,12 @@ type harnessCaseOut struct {
 	// The Trainer has LearningRate and SetLearningRate; it has SetSeed.
 	HasLearningRate bool `json:"has_learning_rate"`
 	HasSetSeed      bool `json:"has_set_seed"`
+	// Init is Tensors() of a fresh Model after Init(harnessInitSeed).
+	Init [][]uint32 `json:"init"`
 }
+
+// harnessInitSeed is the seed the harness gives a fresh Model's Init.
+const harnessInitSeed = 7
 
 type harnessStepOut struct {
 	LearningRate float64    `json:"learning_rate"` // LearningRate() before the step, when the Trainer has it
@@ -216,6 +222,7 @@ type caseOut struct {
 	Steps        []stepOut      ` + "`json:\"steps\"`" + `
 	HasLearningRate bool        ` + "`json:\"has_learning_rate\"`" + `
 	HasSetSeed      bool        ` + "`json:\"has_set_seed\"`" + `
+	Init            [][]uint32  ` + "`json:\"init\"`" + `
 }
 
 type stepOut struct {
@@ -264,6 +271,8 @@ type model struct {
 	// adaptInputs and adaptLabels run on a fresh Model and return its Tensors() after.
 	adaptInputs func(mean, variance []float64) []weights.Tensor
 	adaptLabels func(mean, variance []float64) []weights.Tensor
+	// initTensors runs Init(seed) on a fresh Model and returns its Tensors() after.
+	initTensors func(seed uint64) []weights.Tensor
 }
 
 var models = map[string]func() model{
@@ -287,7 +296,12 @@ var models = map[string]func() model{
 				o := m.Predict((*[{{$p}}.InputSize]float32)(x))
 				return o[:]
 			},
-			batchPredict: {{$p}}.NewBatchPredictor(m).Predict,{{if .Classifies}}
+			batchPredict: {{$p}}.NewBatchPredictor(m).Predict,
+			initTensors: func(seed uint64) []weights.Tensor {
+				f := new({{$p}}.Model)
+				f.Init(seed)
+				return f.Tensors()
+			},{{if .Classifies}}
 			predictClass: func(x []float32) (int, float32) { return m.PredictClass((*[{{$p}}.InputSize]float32)(x)) },
 			setClasses:   m.SetClasses,
 			classes:      m.Classes,{{end}}{{if .AdaptInputs}}
@@ -347,6 +361,8 @@ func run(mk func() model, in caseIn) (out caseOut) {
 	}()
 	m := mk()
 	out.Consts = m.consts
+	phase = "in Init"
+	out.Init = snapshot(m.initTensors(` + fmt.Sprint(harnessInitSeed) + `))
 	phase = "setting the parameters through Tensors()"
 	ts := m.tensors()
 	out.Tensors = names(ts)

@@ -5,13 +5,14 @@ package codegen_test
 // the preprocessing layers, the binary cross-entropy, the mean absolute error and standardised
 // labels, then those of parity_toolbox_cases_test.go, which add the training toolbox: activation
 // and dropout layers, Keras' other activations, regularizers, optimisers, weight decay, clipping
-// and schedules, then those of parity_batchnorm_cases_test.go, batch normalization) are
+// and schedules, then those of parity_batchnorm_cases_test.go, batch normalization, then those of
+// parity_conv_cases_test.go, convolutional networks) are
 // generated, built together with one harness program, and run once per kernel level the machine
 // supports (NNGEN_CPU), on two cores, and once more on one, which must give the same bits; each
 // package's loss, accuracy count, outputs, gradients and parameters (the moving statistics too)
 // after three optimiser steps must agree with the reference within the float32 bounds of
-// reference_bounds_test.go, reference_toolbox_bounds_test.go and
-// reference_batchnorm_bounds_test.go.
+// reference_bounds_test.go, reference_toolbox_bounds_test.go, reference_batchnorm_bounds_test.go
+// and reference_conv_bounds_test.go.
 
 import (
 	"bytes"
@@ -301,7 +302,7 @@ func parityCases() []*parityCase {
 		c.Notes = strings.Join(notes, "; ")
 		cases = append(cases, c)
 	}
-	return append(append(append(cases, recipeCases()...), toolboxCases()...), batchNormCases()...)
+	return append(append(append(append(cases, recipeCases()...), toolboxCases()...), batchNormCases()...), convCases()...)
 }
 
 // randomBatch draws n rows: inputs uniform in (-1, 1) with feature 0 scaled by 1e-5; targets
@@ -472,6 +473,7 @@ func compareCase(c *parityCase, got harnessCaseOut) *parityReport {
 	checkNames("Tensors()", got.Tensors, info)
 	checkNames("GradTensors()", got.GradTensors, gradInfo)
 	c.compareAdapted(rep, got)
+	c.compareInit(rep, got)
 	if len(got.Steps) < len(c.Batches) {
 		if len(got.Errors) == 0 {
 			rep.addf("the harness reported %d steps, want %d", len(got.Steps), len(c.Batches))
@@ -664,6 +666,11 @@ func (c *parityCase) comparePredictClass(rep *parityReport, got harnessCaseOut, 
 }
 
 func tensorIndex(shape []int) func(int) string {
+	if len(shape) == 4 { // a conv2d kernel [KH, KW, C, F]
+		return func(i int) string {
+			return fmt.Sprintf("[%d][%d][%d][%d]", i/(shape[1]*shape[2]*shape[3]), i/(shape[2]*shape[3])%shape[1], i/shape[3]%shape[2], i%shape[3])
+		}
+	}
 	if len(shape) == 2 {
 		return func(i int) string { return fmt.Sprintf("[%d][%d]", i/shape[1], i%shape[1]) }
 	}
@@ -687,6 +694,31 @@ func (c *parityCase) describe() string {
 			continue
 		case "dropout":
 			layers = append(layers, fmt.Sprintf("dropout(%g)", l.Rate))
+			continue
+		case "batch_normalization":
+			layers = append(layers, fmt.Sprintf("batch_normalization(%+v)", l.BatchNorm))
+			continue
+		case "flatten", "global_max_pooling2d", "global_average_pooling2d":
+			layers = append(layers, l.Type)
+			continue
+		case "max_pooling2d", "average_pooling2d":
+			layers = append(layers, fmt.Sprintf("%s(%v, strides %v, %s)", l.Type, l.Conv.PoolSize, l.Conv.Strides, l.Conv.Padding))
+			continue
+		case "conv2d":
+			b := ""
+			if !l.UseBias {
+				b = " no-bias"
+			}
+			for _, r := range []struct {
+				what string
+				r    spec.Regularizer
+			}{{"kernel", l.KernelRegularizer}, {"bias", l.BiasRegularizer}} {
+				if !r.r.Zero() {
+					b += fmt.Sprintf(" %s-l1l2(%g, %g)", r.what, r.r.L1, r.r.L2)
+				}
+			}
+			layers = append(layers, fmt.Sprintf("conv2d(%d, %v, strides %v, dilation %v, %s, %s%s)", l.Conv.Filters, l.Conv.KernelSize,
+				l.Conv.Strides, l.Conv.DilationRate, l.Conv.Padding, l.Activation, b))
 			continue
 		}
 		b := ""
@@ -1032,7 +1064,8 @@ func quantityKind(q string) string {
 
 // plantedCases picks the cases, as indexes into built, that checkPlantedErrors plants errors in:
 // the first, and the first of each new kind (normalization, standardised labels, binary
-// cross-entropy, dropout with a regularizer, clipping with weight decay).
+// cross-entropy, dropout with a regularizer, clipping with weight decay, a convolutional network
+// with batch normalization, one with dropout).
 func plantedCases(cases []*parityCase, built []int) []int {
 	picked := []int{0}
 	for _, want := range []func(net refNet) bool{
@@ -1041,6 +1074,8 @@ func plantedCases(cases []*parityCase, built []int) []int {
 		func(net refNet) bool { return net.isBCE() },
 		func(net refNet) bool { return net.hasDropout() && net.regularized() },
 		func(net refNet) bool { return net.Opt.ClipNorm > 0 && net.Opt.WeightDecay > 0 },
+		func(net refNet) bool { return net.hasConv() && net.hasBN() },
+		func(net refNet) bool { return net.hasConv() && net.hasDropout() },
 	} {
 		for j, ci := range built {
 			if want(cases[ci].Net) {
@@ -1074,6 +1109,9 @@ func checkPlantedErrors(t *testing.T, c *parityCase, got harnessCaseOut) {
 			return c
 		}
 		g.Predict, g.Adapted, g.AdaptedLabel = deep(got.Predict), deep(got.Adapted), deep(got.AdaptedLabel)
+		if got.Init != nil {
+			g.Init = deep(got.Init)
+		}
 		g.Steps = slices.Clone(got.Steps)
 		for i, s := range g.Steps {
 			g.Steps[i].Output, g.Steps[i].Grads, g.Steps[i].Params = slices.Clone(s.Output), deep(s.Grads), deep(s.Params)
@@ -1124,6 +1162,13 @@ func checkPlantedErrors(t *testing.T, c *parityCase, got harnessCaseOut) {
 				g.Steps[2].Params[ti][j]++
 			}, "step 3 (TrainBatch) updated " + in.Name})
 		}
+	}
+	if got.Init != nil {
+		plants = append(plants, plant{"a kernel initialised with a fan 9 times too small", func(g *harnessCaseOut) {
+			for i := range g.Init[trained[0]] {
+				scale(&g.Init[trained[0]][i], 3)
+			}
+		}, "Init " + info[trained[0]].Name})
 	}
 	if c.Net.hasNorm() {
 		plants = append(plants, plant{"an adapted mean 0.1% off", func(g *harnessCaseOut) { scale(&g.Adapted[0][0], 1.001) }, "AdaptInputs normalization/mean"})
@@ -1375,6 +1420,9 @@ func TestParityCasesCover(t *testing.T) {
 		for k := range toolboxCover(c) {
 			got[k] = true
 		}
+		for k := range convCover(c) {
+			got[k] = true
+		}
 		for k := range got {
 			seen[k]++
 		}
@@ -1408,6 +1456,11 @@ func TestParityCasesCover(t *testing.T) {
 		}
 	}
 	for _, want := range toolboxCoverWants() {
+		if seen[want] == 0 {
+			missing = append(missing, want)
+		}
+	}
+	for _, want := range convCoverWants() {
 		if seen[want] == 0 {
 			missing = append(missing, want)
 		}
@@ -1542,6 +1595,9 @@ func TestParityDetectsBugs(t *testing.T) {
 		bugs = append(bugs, bug(b))
 	}
 	for _, b := range bnParityBugs() {
+		bugs = append(bugs, bug(b))
+	}
+	for _, b := range convParityBugs() {
 		bugs = append(bugs, bug(b))
 	}
 	// Case by case, on every core: a case's reference is cached in it, so each case has one goroutine.

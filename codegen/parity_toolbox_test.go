@@ -99,6 +99,11 @@ func (net refNet) usesActivation(act string) bool {
 	if has(net.Pre) {
 		return true
 	}
+	for _, op := range net.Img {
+		if (op.Kind == "conv2d" || op.Kind == "activation") && op.Act == act {
+			return true
+		}
+	}
 	for _, ly := range net.Layers {
 		if ly.Act == act || has(ly.Post) {
 			return true
@@ -108,10 +113,15 @@ func (net refNet) usesActivation(act string) bool {
 }
 
 // droppingLayers reports whether net has a dropout layer with a rate above 0, in the input stage
-// (stage) or after a dense layer (!stage).
+// or the image stage before its first trained layer (stage), or after a trained layer (!stage).
 func (net refNet) droppingLayers(stage bool) bool {
 	drops := func(ops []refPre) bool {
 		return slices.ContainsFunc(ops, func(o refPre) bool { return o.Kind == "dropout" && o.Rate > 0 })
+	}
+	for i, op := range net.Img {
+		if op.Kind == "dropout" && op.Rate > 0 && net.imgTrainedBefore(i) != stage {
+			return true
+		}
 	}
 	if stage {
 		return drops(net.Pre)
@@ -126,11 +136,9 @@ func (net refNet) droppingLayers(stage bool) bool {
 
 // hasRegularizer reports whether some regularizer of net has l1 (l1) or l2 (!l1) above 0.
 func (net refNet) hasRegularizer(l1 bool) bool {
-	for _, ly := range net.Layers {
-		for _, r := range []spec.Regularizer{ly.KernelReg, ly.BiasReg} {
-			if (l1 && r.L1 > 0) || (!l1 && r.L2 > 0) {
-				return true
-			}
+	for _, t := range net.regTensors() {
+		if (l1 && t.R.L1 > 0) || (!l1 && t.R.L2 > 0) {
+			return true
 		}
 	}
 	return false

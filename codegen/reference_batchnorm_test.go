@@ -100,6 +100,7 @@ func (net *refNet) indexBatchNorms() {
 			fill(&net.Layers[l].Post[k])
 		}
 	}
+	net.indexImage(find)
 }
 
 // batchNorms lists the network's batch normalizations with their widths, in order.
@@ -107,6 +108,11 @@ func (net refNet) batchNorms() (ops []refPre, widths []int) {
 	for _, op := range net.Pre {
 		if op.Kind == "batch_normalization" {
 			ops, widths = append(ops, op), append(widths, net.In)
+		}
+	}
+	for _, op := range net.Img {
+		if op.Kind == "batch_normalization" {
+			ops, widths = append(ops, op.refPre), append(widths, op.In[2]) // per channel
 		}
 	}
 	for _, ly := range net.Layers {

@@ -82,6 +82,8 @@ type refFwdBounds struct {
 	Out     []eb
 	Kinks   []refKink            // relu inputs that float32 may put on either side of 0
 	BN      map[int]*refBNBounds // each batch normalization's bounds, by K
+	Img     [][]eb               // the image stage's outputs, Img[0] its input (reference_conv_bounds_test.go)
+	ImgZ    [][]eb               // a conv2d's pre-activations
 }
 
 // Output bounds the network's output as Output() and Predict report it.
@@ -122,7 +124,7 @@ func (net refNet) forwardBounds(p [][]float64, pE [][]eb, f refForward) refFwdBo
 	n := f.N
 	b := refFwdBounds{BN: map[int]*refBNBounds{}}
 	b.Pre = net.preBounds(p, pE, f, b.BN)
-	b.A = [][]eb{b.Pre[len(b.Pre)-1]}
+	b.A = [][]eb{net.imgBounds(p, pE, f, b.Pre[len(b.Pre)-1], &b)}
 	for l, ly := range net.Layers {
 		ki, bi := net.paramIndex(l)
 		w, wE := p[ki], pE[ki]
@@ -578,6 +580,7 @@ func (net refNet) backwardBounds(p [][]float64, pE [][]eb, f refForward, fb refF
 		}
 	}
 	net.preBackBounds(p, pE, f, fb, b, bb.DZ[0], bb.Grads)
+	net.imgBackBounds(p, pE, f, fb, b, bb.DZ[0], bb.Grads)
 	return bb
 }
 

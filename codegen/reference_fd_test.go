@@ -101,6 +101,7 @@ func (net refNet) kinkSignature(p [][]float64, f refForward, y []float64) string
 			kinked(op.Act, f.Pre[k])
 		}
 	}
+	b = net.imgKinks(b, p, f)
 	for l, ly := range net.Layers {
 		kinked(ly.Act, f.Z[l])
 		for k, op := range ly.Post {

@@ -11,7 +11,8 @@ package codegen_test
 // Every array is row-major; a batch of n rows of width w is a []float64 of n·w values. Parameters
 // are a [][]float64 in the order of the generated Model.Tensors(): the normalization layer's mean
 // and variance when the network has one, then the input stage's batch normalizations' tensors,
-// then for each dense layer its kernel ([in][out], as Keras) and its bias when the layer has one,
+// then the image stage's (conv2d kernels and biases, batch normalizations of images:
+// reference_conv_test.go), then for each dense layer its kernel ([in][out], as Keras) and its bias when the layer has one,
 // and the tensors of the batch normalizations that follow it (gamma, beta, moving mean, moving
 // variance: reference_batchnorm_test.go), then the labels' mean and variance when the labels are
 // standardised. The statistics are fixed: their gradients are zero arrays, GradTensors() does not
@@ -30,6 +31,7 @@ import (
 type refNet struct {
 	In     int        // input features
 	Pre    []refPre   // the layers before the first dense layer, in order (the input stage)
+	Img    []refImg   // with an image input, the layers from the first that needs an image to the first dense layer (reference_conv_test.go)
 	Layers []refLayer // the dense layers in order; the last one is the output
 	Loss   string     // one of allLosses
 	Labels bool       // the labels are standardised (data.normalize_label)
@@ -88,6 +90,7 @@ type refBugs struct {
 
 	toolboxBugs
 	bnBugs
+	convBugs
 }
 
 // normFloor is the least standard deviation normalization divides by (Keras' epsilon).
@@ -121,15 +124,21 @@ func newRefNet(m *spec.Model) refNet {
 			bnK++
 			op = refPre{Kind: "batch_normalization", BN: l.BatchNorm, K: bnK, Index: index}
 		case "dense":
-			net.Layers = append(net.Layers, refLayer{In: in, Out: l.Units, Act: act, Bias: l.UseBias,
+			net.Layers = append(net.Layers, refLayer{In: net.denseIn(in), Out: l.Units, Act: act, Bias: l.UseBias,
 				KernelReg: l.KernelRegularizer, BiasReg: l.BiasRegularizer})
 			in = l.Units
 			if act == "gelu" || act == "silu" {
 				index++
 			}
 			continue
+		case "conv2d", "max_pooling2d", "average_pooling2d", "global_max_pooling2d", "global_average_pooling2d", "flatten":
+			index = net.addImageLayer(m, l, act, index)
+			continue
 		default:
 			panic("reference: layer type " + l.Type)
+		}
+		if net.addImageOp(m, op) {
+			continue
 		}
 		if len(net.Layers) == 0 {
 			net.Pre = append(net.Pre, op)
@@ -185,6 +194,7 @@ func (net refNet) tensorInfo() []refTensorInfo {
 		ts = append(ts, refTensorInfo{"normalization/mean", []int{net.In}, true}, refTensorInfo{"normalization/variance", []int{net.In}, true})
 	}
 	ts = append(ts, bnTensorInfo(net.Pre, net.In)...)
+	ts = append(ts, net.imgTensorInfo()...)
 	for l, ly := range net.Layers {
 		ts = append(ts, refTensorInfo{fmt.Sprintf("dense%d/kernel", l+1), []int{ly.In, ly.Out}, false})
 		if ly.Bias {
@@ -234,7 +244,7 @@ func (net refNet) paramIndex(l int) (kernel, bias int) {
 	if net.hasNorm() {
 		i = 2
 	}
-	i += len(bnTensorInfo(net.Pre, net.In))
+	i += len(bnTensorInfo(net.Pre, net.In)) + len(net.imgTensorInfo())
 	for j := 0; j < l; j++ {
 		i++
 		if net.Layers[j].Bias {
@@ -277,6 +287,12 @@ type refForward struct {
 	D    [][]float64   // D[l] is dense layer l's output act(Z[l]), n×Out
 	Post [][][]float64 // Post[l][k] is the output of layer l's k-th following layer; A[l+1] is the last (or D[l])
 	Out  []float64     // what the network reports: A[L], or with standardised labels, A[L] in the labels' units
+
+	// The image stage's: Img[0] is the last of Pre, Img[i+1] the output of its layer i (A[0] the
+	// last); ImgZ[i] a conv2d's pre-activations, ImgArg[i] a max pooling's chosen cells.
+	Img    [][]float64
+	ImgZ   [][]float64
+	ImgArg [][]int
 
 	Masks refMasks // the dropout masks it ran with; nil: evaluating (dropout passes its input on)
 
@@ -343,7 +359,7 @@ func (net refNet) forward(p [][]float64, x []float64, n int) refForward {
 func (net refNet) forwardMasked(p [][]float64, x []float64, n int, masks refMasks) refForward {
 	f := refForward{N: n, Masks: masks, Training: masks != nil, BN: map[int]*refBNState{}}
 	f.Pre = net.preprocess(p, x, n, masks, f.BN)
-	f.A = [][]float64{f.Pre[len(f.Pre)-1]}
+	f.A = [][]float64{net.imgForward(p, f.Pre[len(f.Pre)-1], n, masks, &f)}
 	for l, ly := range net.Layers {
 		ki, bi := net.paramIndex(l)
 		w, in := p[ki], f.A[l]
@@ -597,6 +613,9 @@ type refBackward struct {
 	DPost [][][]float64 // DPost[l][k] = ∂loss/∂Post[l][k]
 	DPre  [][]float64   // with a batch normalization in the input stage: DPre[i] = ∂loss/∂Pre[i], DPre[0] the raw input's
 	Grads [][]float64   // ∂loss/∂parameter, in Tensors order, the regularizers' too; zero for the fixed statistics
+	// With an image stage: DImg[i] = ∂loss/∂Img[i], DImgZ[i] = ∂loss/∂ImgZ[i], DX = ∂loss/∂(the raw input).
+	DImg, DImgZ [][]float64
+	DX          []float64
 }
 
 func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward {
@@ -708,6 +727,9 @@ func (net refNet) backward(p [][]float64, f refForward, y []float64) refBackward
 		if bi >= 0 {
 			net.addRegGrads(b.Grads[bi], p[bi], ly.BiasReg)
 		}
+	}
+	if len(net.Img) > 0 {
+		net.imgBackward(p, f, &b)
 	}
 	if net.preHasBN() {
 		b.DPre = net.backPre(p, f, b, b.Grads)

@@ -273,22 +273,16 @@ func (net refNet) reportedLossBound(p [][]float64, pE [][]eb, f refForward, fb r
 		return e
 	}
 	var r2, s float64
-	for l, ly := range net.Layers {
-		ki, bi := net.paramIndex(l)
-		for _, x := range []struct {
-			t int
-			r spec.Regularizer
-		}{{ki, ly.KernelReg}, {bi, ly.BiasReg}} {
-			if x.t < 0 || x.r.Zero() {
-				continue
-			}
-			for i, w := range p[x.t] {
-				d := x.r.L1 + 2*x.r.L2*math.Abs(w)
-				r2 += sq(d * pE[x.t][i].R)
-				s += d * pE[x.t][i].S
-			}
-			s += penaltyOf(p[x.t], x.r)
+	for _, x := range net.regTensors() {
+		if x.R.Zero() {
+			continue
 		}
+		for i, w := range p[x.T] {
+			d := x.R.L1 + 2*x.R.L2*math.Abs(w)
+			r2 += sq(d * pE[x.T][i].R)
+			s += d * pE[x.T][i].S
+		}
+		s += penaltyOf(p[x.T], x.R)
 	}
 	return eb{math.Sqrt(sq(e.R) + r2 + sq(loss)), e.S + s}
 }

@@ -272,6 +272,11 @@ func (net refNet) dropouts() (ops []refPre, widths []int) {
 			ops, widths = append(ops, op), append(widths, net.In)
 		}
 	}
+	for _, op := range net.Img {
+		if op.Kind == "dropout" {
+			ops, widths = append(ops, op.refPre), append(widths, size(op.In))
+		}
+	}
 	for _, ly := range net.Layers {
 		for _, op := range ly.Post {
 			if op.Kind == "dropout" {
@@ -373,8 +378,8 @@ func (net refNet) opBackward(op refPre, g, in, out []float64, n, w int, masks re
 
 // regularized reports whether a regularizer adds to the loss.
 func (net refNet) regularized() bool {
-	for _, ly := range net.Layers {
-		if !ly.KernelReg.Zero() || (ly.Bias && !ly.BiasReg.Zero()) {
+	for _, t := range net.regTensors() {
+		if !t.R.Zero() {
 			return true
 		}
 	}
@@ -394,12 +399,8 @@ func penaltyOf(w []float64, r spec.Regularizer) float64 {
 // penalty is the regularizers' penalty of the parameters p.
 func (net refNet) penalty(p [][]float64) float64 {
 	s := 0.0
-	for l, ly := range net.Layers {
-		ki, bi := net.paramIndex(l)
-		s += penaltyOf(p[ki], ly.KernelReg)
-		if bi >= 0 {
-			s += penaltyOf(p[bi], ly.BiasReg)
-		}
+	for _, t := range net.regTensors() {
+		s += penaltyOf(p[t.T], t.R)
 	}
 	return s
 }
