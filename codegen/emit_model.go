@@ -84,6 +84,11 @@ func emitModel(p *Plan) (*jen.File, error) {
 	f.Comment("Model holds the network's parameters as fixed-size arrays; a kernel is row-major, input i and")
 	f.Comment("unit j at [i*units+j], as Keras stores it. The zero Model has all parameters zero; see Init.")
 	f.Type().Id("Model").StructFunc(func(g *jen.Group) {
+		// The slice before the arrays: arm64's compiler fails on fields tens of megabytes into a
+		// struct.
+		if p.Classifies {
+			g.Id("classes").Index().String().Comment("the class names, from the training data or a weights file; nil when unnamed")
+		}
 		for _, prm := range params(p) {
 			comment := prm.Tensor
 			if len(prm.Shape) > 1 {
@@ -93,9 +98,6 @@ func emitModel(p *Plan) (*jen.File, error) {
 				comment += " (not trained)"
 			}
 			g.Id(prm.Field).Index(product(prm.Shape)).Float32().Comment(comment)
-		}
-		if p.Classifies {
-			g.Id("classes").Index().String().Comment("the class names, from the training data or a weights file; nil when unnamed")
 		}
 	})
 	f.Line()

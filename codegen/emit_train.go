@@ -58,9 +58,9 @@ func emitTrain(p *Plan) (*jen.File, error) {
 	f.Comment("Trainer trains a Model in batches of up to BatchSize samples. NewTrainer allocates its buffers")
 	f.Comment("once; a step allocates nothing. A Trainer is not safe for concurrent use.")
 	f.Type().Id("Trainer").StructFunc(func(g *jen.Group) {
+		// The scalars first, the arrays after them: arm64's compiler fails on fields tens of
+		// megabytes into a struct, which a convnet's buffers would put them.
 		g.Id("model").Op("*").Id("Model")
-		g.Id("grad").Id("Model").Comment("gradients of the mean loss of the last Gradients call")
-		g.Id("opt").Id("optimizerState")
 		g.Id("n").Int().Comment("rows in the last forward pass")
 		if p.classWeighted() {
 			g.Id("classWeight").Index(jen.Id("ClassCount")).Float32().Comment("the training loss's weight of each class (1 unless SetClassWeights)")
@@ -70,6 +70,27 @@ func emitTrain(p *Plan) (*jen.File, error) {
 			g.Id("step").Uint64().Comment("training steps so far, for the dropout masks")
 			g.Id("key").Uint64().Comment("this step's dropout key")
 		}
+		if par {
+			g.Line()
+			g.Comment("Two-core steps; pair is nil when the Trainer runs on one core.")
+			g.Id("pair").Op("*").Qual(parallelPath, "Pair")
+			g.Id("job").Id("job")
+			g.Id("choose").Qual(parallelPath, "Chooser").Comment("one core or two, for TrainBatch")
+			const methodValues = "method values, made once so that a step allocates nothing"
+			if p.sharesInputs() {
+				g.Id("firstPart").Func().Params(jen.Int()).Comment(methodValues)
+				g.Id("deltasPart").Func().Params(jen.Int())
+			} else {
+				g.Id("deltasPart").Func().Params(jen.Int()).Comment(methodValues)
+			}
+			g.Id("gradientsPart").Func().Params(jen.Int())
+			g.Id("gradientsApplyPart").Func().Params(jen.Int())
+			g.Id("applyPart").Func().Params(jen.Int())
+			g.Id("evalPart").Func().Params(jen.Int())
+			g.Line()
+		}
+		g.Id("grad").Id("Model").Comment("gradients of the mean loss of the last Gradients call")
+		g.Id("opt").Id("optimizerState")
 		for _, l := range p.Body() {
 			d := l.Info()
 			g.Id(d.Act).Index(jen.Id("BatchSize").Op("*").Id(d.OutConst)).Float32().
@@ -90,24 +111,8 @@ func emitTrain(p *Plan) (*jen.File, error) {
 			g.Id("target").Index(jen.Id("BatchSize").Op("*").Id("OutputSize")).Float32().Comment("the batch's labels, standardised")
 			g.Id("output").Index(jen.Id("BatchSize").Op("*").Id("OutputSize")).Float32().Comment("the outputs in the labels' own units")
 		}
-		if par {
-			g.Line()
-			g.Comment("Two-core steps; pair is nil when the Trainer runs on one core.")
-			g.Id("pair").Op("*").Qual(parallelPath, "Pair")
-			g.Id("job").Id("job")
-			g.Id("choose").Qual(parallelPath, "Chooser").Comment("one core or two, for TrainBatch")
-			const methodValues = "method values, made once so that a step allocates nothing"
-			if p.sharesInputs() {
-				g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Body()[0].Info().OutConst)).Float32().Comment("part 1's share of the first trained layer's pre-activations")
-				g.Id("firstPart").Func().Params(jen.Int()).Comment(methodValues)
-				g.Id("deltasPart").Func().Params(jen.Int())
-			} else {
-				g.Id("deltasPart").Func().Params(jen.Int()).Comment(methodValues)
-			}
-			g.Id("gradientsPart").Func().Params(jen.Int())
-			g.Id("gradientsApplyPart").Func().Params(jen.Int())
-			g.Id("applyPart").Func().Params(jen.Int())
-			g.Id("evalPart").Func().Params(jen.Int())
+		if p.sharesInputs() {
+			g.Id("zpart").Index(jen.Id("BatchSize").Op("*").Id(p.Body()[0].Info().OutConst)).Float32().Comment("part 1's share of the first trained layer's pre-activations")
 		}
 	})
 	f.Line()

@@ -41,11 +41,11 @@ const Fingerprint uint64 = 0x74931b0b888cf5be
 // Model holds the network's parameters as fixed-size arrays; a kernel is row-major, input i and
 // unit j at [i*units+j], as Keras stores it. The zero Model has all parameters zero; see Init.
 type Model struct {
+	classes      []string                           // the class names, from the training data or a weights file; nil when unnamed
 	Dense1Kernel [InputSize * Dense1Units]float32   // dense1/kernel: InputSize×Dense1Units
 	Dense1Bias   [Dense1Units]float32               // dense1/bias
 	Dense2Kernel [Dense1Units * Dense2Units]float32 // dense2/kernel: Dense1Units×Dense2Units
 	Dense2Bias   [Dense2Units]float32               // dense2/bias
-	classes      []string                           // the class names, from the training data or a weights file; nil when unnamed
 }
 
 // Init sets every kernel from its Keras initializer, drawn from a generator seeded with seed,

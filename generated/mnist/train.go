@@ -30,26 +30,27 @@ const ParallelMinRows = 8
 // Trainer trains a Model in batches of up to BatchSize samples. NewTrainer allocates its buffers
 // once; a step allocates nothing. A Trainer is not safe for concurrent use.
 type Trainer struct {
-	model  *Model
-	grad   Model // gradients of the mean loss of the last Gradients call
-	opt    optimizerState
-	n      int                              // rows in the last forward pass
-	act1   [BatchSize * Dense1Units]float32 // layer 1's outputs
-	act2   [BatchSize * Dense2Units]float32 // layer 2's outputs
-	delta1 [BatchSize * Dense1Units]float32 // the loss gradient with respect to layer 1's outputs (see its Backward)
-	delta2 [BatchSize * Dense2Units]float32 // the loss gradient with respect to layer 2's outputs (see its Backward)
+	model *Model
+	n     int // rows in the last forward pass
 
 	// Two-core steps; pair is nil when the Trainer runs on one core.
 	pair               *parallel.Pair
 	job                job
-	choose             parallel.Chooser                 // one core or two, for TrainBatch
-	zpart              [BatchSize * Dense1Units]float32 // part 1's share of the first trained layer's pre-activations
-	firstPart          func(int)                        // method values, made once so that a step allocates nothing
+	choose             parallel.Chooser // one core or two, for TrainBatch
+	firstPart          func(int)        // method values, made once so that a step allocates nothing
 	deltasPart         func(int)
 	gradientsPart      func(int)
 	gradientsApplyPart func(int)
 	applyPart          func(int)
 	evalPart           func(int)
+
+	grad   Model // gradients of the mean loss of the last Gradients call
+	opt    optimizerState
+	act1   [BatchSize * Dense1Units]float32 // layer 1's outputs
+	act2   [BatchSize * Dense2Units]float32 // layer 2's outputs
+	delta1 [BatchSize * Dense1Units]float32 // the loss gradient with respect to layer 1's outputs (see its Backward)
+	delta2 [BatchSize * Dense2Units]float32 // the loss gradient with respect to layer 2's outputs (see its Backward)
+	zpart  [BatchSize * Dense1Units]float32 // part 1's share of the first trained layer's pre-activations
 }
 
 // TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state,

@@ -100,13 +100,13 @@ const Fingerprint uint64 = 0x8f224d524d44aac2
 // Model holds the network's parameters as fixed-size arrays; a kernel is row-major, input i and
 // unit j at [i*units+j], as Keras stores it. The zero Model has all parameters zero; see Init.
 type Model struct {
+	classes      []string                           // the class names, from the training data or a weights file; nil when unnamed
 	Conv1Kernel  [3 * 3 * 1 * Conv1Filters]float32  // conv2d1/kernel: 3×3×1×Conv1Filters
 	Conv1Bias    [Conv1Filters]float32              // conv2d1/bias
 	Conv2Kernel  [3 * 3 * 32 * Conv2Filters]float32 // conv2d2/kernel: 3×3×32×Conv2Filters
 	Conv2Bias    [Conv2Filters]float32              // conv2d2/bias
 	Dense1Kernel [Pool2Size * Dense1Units]float32   // dense1/kernel: Pool2Size×Dense1Units
 	Dense1Bias   [Dense1Units]float32               // dense1/bias
-	classes      []string                           // the class names, from the training data or a weights file; nil when unnamed
 }
 
 // Init sets every kernel from its Keras initializer, drawn from a generator seeded with seed,

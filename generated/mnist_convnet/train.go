@@ -30,13 +30,24 @@ const ParallelMinRows = 8
 // Trainer trains a Model in batches of up to BatchSize samples. NewTrainer allocates its buffers
 // once; a step allocates nothing. A Trainer is not safe for concurrent use.
 type Trainer struct {
-	model    *Model
+	model *Model
+	n     int    // rows in the last forward pass
+	seed  uint64 // seeds the dropout masks; Seed unless SetSeed changed it
+	step  uint64 // training steps so far, for the dropout masks
+	key   uint64 // this step's dropout key
+
+	// Two-core steps; pair is nil when the Trainer runs on one core.
+	pair               *parallel.Pair
+	job                job
+	choose             parallel.Chooser // one core or two, for TrainBatch
+	deltasPart         func(int)        // method values, made once so that a step allocates nothing
+	gradientsPart      func(int)
+	gradientsApplyPart func(int)
+	applyPart          func(int)
+	evalPart           func(int)
+
 	grad     Model // gradients of the mean loss of the last Gradients call
 	opt      optimizerState
-	n        int                              // rows in the last forward pass
-	seed     uint64                           // seeds the dropout masks; Seed unless SetSeed changed it
-	step     uint64                           // training steps so far, for the dropout masks
-	key      uint64                           // this step's dropout key
 	act1     [BatchSize * Conv1Size]float32   // layer 1's outputs
 	act2     [BatchSize * Pool1Size]float32   // layer 2's outputs
 	act3     [BatchSize * Conv2Size]float32   // layer 3's outputs
@@ -54,16 +65,6 @@ type Trainer struct {
 	kernelT3 [64 * Conv2Patch]float32         // layer 3's kernel transposed, for the input gradient
 	dcols3   [2 * Conv2Cols]float32           // the gradient with respect to layer 3's input windows: 1 rows for each of two cores
 	mask5    [BatchSize * Pool2Size]float32   // layer 5's dropout mask: 0 or 1/(1 − rate)
-
-	// Two-core steps; pair is nil when the Trainer runs on one core.
-	pair               *parallel.Pair
-	job                job
-	choose             parallel.Chooser // one core or two, for TrainBatch
-	deltasPart         func(int)        // method values, made once so that a step allocates nothing
-	gradientsPart      func(int)
-	gradientsApplyPart func(int)
-	applyPart          func(int)
-	evalPart           func(int)
 }
 
 // TrainerBytes is the memory a Trainer holds besides its Model: gradients, optimiser state,
