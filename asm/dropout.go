@@ -1,5 +1,7 @@
 package asm
 
+import "math"
+
 // Dropout sets, for rows×cols values of in starting at row row0 of a batch, mask[i] = 0 with
 // probability rate and 1/(1 − rate) otherwise, and out[i] = in[i]·mask[i]: Keras' inverted
 // dropout while training. The draw of element j of batch row r depends only on key, r and j (a
@@ -15,11 +17,15 @@ func Dropout(out, in, mask []float32, rate float32, key uint64, row0, rows, cols
 	// random_uniform >= rate: with 24-bit draws, when u·2²⁴ >= rate·2²⁴.
 	threshold := uint64(float64(rate) * (1 << 24))
 	base := key + uint64(row0)*uint64(cols)
-	for i := range n {
-		m := float32(0)
-		if splitMix64(base+uint64(i))>>40 >= threshold {
-			m = keep
-		}
+	keepBits := math.Float32bits(keep)
+	mask, in, out = mask[:n], in[:n], out[:n]
+	for i := range mask {
+		// Without a branch, which a rate of 0.5 would mispredict half the time: u − threshold
+		// is negative, its top bit set, exactly when u < threshold (both are below 2²⁴), and
+		// then the mask's bits are cleared to 0.
+		u := splitMix64(base+uint64(i)) >> 40
+		dropped := uint32((u - threshold) >> 63)
+		m := math.Float32frombits(keepBits &^ -dropped)
 		mask[i] = m
 		out[i] = in[i] * m
 	}
