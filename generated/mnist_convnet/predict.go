@@ -55,7 +55,7 @@ func (m *Model) PredictClass(x *[InputSize]float32) (class int, probability floa
 }
 
 // PredictChunk is the number of samples a BatchPredictor runs through the layers at once.
-const PredictChunk = 32
+const PredictChunk = 6
 
 // BatchPredictor predicts many samples at once through the matrix kernels, which is faster per
 // sample than Predict. Its buffers hold one chunk of hidden activations; it allocates nothing
