@@ -21,7 +21,7 @@ type Pooling struct {
 	Shape string // the package-level asm.ConvShape variable
 }
 
-// newPooling plans the k-th pooling layer (from 1) of type kind, layer index (from 1), after a
+// newPooling plans the k-th pooling layer (from 1) of type l.Type, layer index (from 1), after a
 // layer of image shape in whose row width is named inConst.
 func newPooling(k, index int, l spec.Layer, in []int, inConst string) *Pooling {
 	var g convGeom
