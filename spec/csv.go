@@ -123,12 +123,13 @@ func (r *reader) checkCSVShapes(m *Model) {
 		r.add(r.at("data.features"), "data.features: %d columns for input.shape %s (%d inputs); want one feature column per input", len(d.Features), shape(m.Input.Shape), size)
 	}
 	if r.has("data.normalize_label") && d.NormalizeLabel && lossOK {
-		last := m.Layers[len(m.Layers)-1]
 		switch {
 		case m.Compile.Classifies():
 			r.add(r.at("data.normalize_label"), "data.normalize_label: compile.loss %s classifies; allowed: true only for regression (mean_squared_error, mean_absolute_error)", m.Compile.Loss)
-		case last.Dense() && last.Activation != "linear" && len(m.Layers) > 0:
-			r.add(r.at("data.normalize_label"), "data.normalize_label: the last layer's activation is %s, which bounds its outputs; allowed: true only with a linear output layer", last.Activation)
+		case len(m.Layers) == 0:
+			// No layers: that is reported where the layers are checked; there is no last layer here.
+		case m.Layers[len(m.Layers)-1].Dense() && m.Layers[len(m.Layers)-1].Activation != "linear":
+			r.add(r.at("data.normalize_label"), "data.normalize_label: the last layer's activation is %s, which bounds its outputs; allowed: true only with a linear output layer", m.Layers[len(m.Layers)-1].Activation)
 		}
 	}
 }
