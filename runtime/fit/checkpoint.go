@@ -147,3 +147,20 @@ func (c *ModelCheckpoint) shouldSave(r *Run, h *Epoch, epoch int, path string) b
 
 // TrainEnd does nothing.
 func (c *ModelCheckpoint) TrainEnd(*Run) error { return nil }
+
+// SaveState returns the best value so far.
+func (c *ModelCheckpoint) SaveState() CallbackState {
+	return CallbackState{Values: []float64{c.best, flag(c.hasBest), flag(c.m.warned)}}
+}
+
+// RestoreState sets what SaveState saved.
+func (c *ModelCheckpoint) RestoreState(s CallbackState) error {
+	if err := checkValues(s, 3, []int{1, 2}, nil); err != nil {
+		return err
+	}
+	if len(s.Weights) != 0 {
+		return errors.New("unexpected weights")
+	}
+	c.best, c.hasBest, c.m.warned = s.Values[0], s.Values[1] == 1, s.Values[2] == 1
+	return nil
+}

@@ -152,3 +152,36 @@ func (e *EarlyStopping) BestEpoch() (int, bool) { return e.bestEpoch, e.hasBest 
 
 // joinKeys is Keras' ','.join(logs.keys()).
 func joinKeys(r *Run) string { return strings.Join(r.logKeys(), ",") }
+
+// SaveState returns the counters, the best value and epoch, and the best epoch's weights.
+func (e *EarlyStopping) SaveState() CallbackState {
+	s := CallbackState{Values: []float64{float64(e.wait), float64(e.stoppedEpoch), e.best, flag(e.hasBest),
+		float64(e.bestEpoch), flag(e.hasWeights), flag(e.m.warned)}}
+	if e.hasWeights {
+		s.Weights = append([]float32(nil), e.weights...)
+	}
+	return s
+}
+
+// RestoreState sets what SaveState saved.
+func (e *EarlyStopping) RestoreState(s CallbackState) error {
+	if err := checkValues(s, 7, []int{3, 5, 6}, []int{0, 1, 4}); err != nil {
+		return err
+	}
+	v := s.Values
+	hasWeights := v[5] == 1
+	switch {
+	case hasWeights && e.net == nil:
+		return errors.New("the checkpoint keeps best weights, this run does not restore them")
+	case hasWeights && len(s.Weights) != len(e.net.Snapshot(nil)):
+		return fmt.Errorf("the checkpoint's best weights are %d values, the network's %d", len(s.Weights), len(e.net.Snapshot(nil)))
+	case !hasWeights && len(s.Weights) != 0:
+		return errors.New("weights without the flag that says they are kept")
+	}
+	e.wait, e.stoppedEpoch, e.best, e.hasBest, e.bestEpoch, e.hasWeights, e.m.warned =
+		int(v[0]), int(v[1]), v[2], v[3] == 1, int(v[4]), hasWeights, v[6] == 1
+	if hasWeights {
+		e.weights = append(e.weights[:0], s.Weights...)
+	}
+	return nil
+}

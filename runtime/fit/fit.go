@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/nngen/nngen/runtime/dataset"
@@ -44,6 +46,20 @@ type Config struct {
 	Callbacks []Callback
 	// Save writes the model to a path, atomically; ModelCheckpoint calls it.
 	Save func(path string) error
+
+	// Resume, when not nil, continues the run whose Checkpoint gave it, from where that run
+	// was; the caller has restored the network's weights and optimiser state of that moment.
+	// Fit refuses a State that does not fit the settings (epochs, batches, metrics, callbacks).
+	Resume *State
+	// Checkpoint, when not nil, is given the run's State after every epoch (after the callbacks'
+	// EpochEnd) and when Stop ends the training; its error ends Fit. The State is the
+	// callee's: Fit does not change it afterwards.
+	Checkpoint func(s *State) error
+	// Stop, when not nil, is read after every training step: once it is true, Fit ends the
+	// training after that step, gives Checkpoint the state and returns an error wrapping
+	// ErrInterrupted. A Stop during an epoch's last step or its validation pass ends the
+	// training after that epoch.
+	Stop *atomic.Bool
 }
 
 // Epoch is one line of the history, as Keras' CSVLogger writes it.
@@ -65,9 +81,17 @@ type Epoch struct {
 // the last epoch run); when one fails (a checkpoint that cannot be saved, TerminateOnNaN's
 // RaiseError), Fit returns at once with the history of the epochs before and the error, as an
 // exception ends Keras' fit. Errors writing progress are ignored: they do not stop the training.
+//
+// A step whose loss is NaN or infinite ends Fit with a *DivergedError, unless a callback
+// (TerminateOnNaN) stops the training at that step, which then ends as the callback says.
 func Fit(net Network, train, val *dataset.Set, cfg Config) ([]Epoch, error) {
 	if err := check(net, train, val, cfg); err != nil {
 		return nil, err
+	}
+	if cfg.Resume != nil {
+		if err := checkResume(cfg.Resume, cfg, train.N); err != nil {
+			return nil, err
+		}
 	}
 	if val != nil && val.N == 0 {
 		val = nil
@@ -77,17 +101,47 @@ func Fit(net Network, train, val *dataset.Set, cfg Config) ([]Epoch, error) {
 		return nil, err
 	}
 	history := make([]Epoch, 0, min(cfg.Epochs, 1024))
-	for e := range cfg.Epochs {
-		h := l.epoch(e)
-		if l.cb.err != nil {
-			return history, l.cb.err
+	if cfg.Resume != nil {
+		var err error
+		if history, err = l.resume(cfg.Resume); err != nil {
+			return nil, err
+		}
+	}
+	for l.epochAt < cfg.Epochs && !l.cb.run.StopTraining {
+		if cfg.Stop != nil && cfg.Stop.Load() {
+			return history, l.interrupted(history)
+		}
+		h, err := l.epoch(l.epochAt)
+		if errors.Is(err, ErrInterrupted) {
+			return history, l.interrupted(history)
+		}
+		if err != nil {
+			return history, err
 		}
 		history = append(history, h)
-		if l.cb.run.StopTraining {
-			break
+		l.epochAt, l.stepAt, l.epochRNG = l.epochAt+1, 0, l.rng.src
+		if cfg.Checkpoint != nil {
+			if err := cfg.Checkpoint(l.state(history)); err != nil {
+				return history, err
+			}
 		}
 	}
 	return history, l.cb.end()
+}
+
+// interrupted gives Checkpoint the state of a run that Stop ended, and returns the error that
+// says where it ended.
+func (l *loop) interrupted(history []Epoch) error {
+	at := fmt.Errorf("%w after epoch %d", ErrInterrupted, l.epochAt)
+	if l.stepAt > 0 {
+		at = fmt.Errorf("%w at step %d of epoch %d", ErrInterrupted, l.stepAt, l.epochAt+1)
+	}
+	if l.cfg.Checkpoint != nil {
+		if err := l.cfg.Checkpoint(l.state(history)); err != nil {
+			return fmt.Errorf("%v; the checkpoint was not written: %w", at, err)
+		}
+	}
+	return at
 }
 
 // check validates Fit's arguments.
@@ -209,6 +263,13 @@ type loop struct {
 	meter meter // the running means of the current epoch
 	cb    callbackList
 
+	// Where the run is, for checkpoints: the epoch under way, its steps taken, the shuffling
+	// generator before the epoch's order was drawn, and the seconds the epoch took before a
+	// resume.
+	epochAt, stepAt int
+	epochRNG        rand.PCG
+	elapsed         float64
+
 	rate float64 // the learning rate the last summary line showed or implied; NaN when the network does not tell
 
 	values []float64 // the epochs' metrics and validation metrics, allocated once
@@ -218,12 +279,13 @@ func newLoop(net Network, train, val *dataset.Set, cfg Config) *loop {
 	rows := min(cfg.BatchSize, max(train.N, sizeOf(val)))
 	l := &loop{
 		net: net, train: train, cfg: cfg,
-		x:     make([]float32, rows*cfg.Inputs),
-		y:     make([]float32, rows*cfg.Outputs),
-		order: make([]int32, train.N),
-		rng:   newPCG(cfg.Seed),
-		meter: newMeter(cfg.Metrics),
-		rate:  learningRate(net),
+		x:        make([]float32, rows*cfg.Inputs),
+		y:        make([]float32, rows*cfg.Outputs),
+		order:    make([]int32, train.N),
+		rng:      newPCG(cfg.Seed),
+		meter:    newMeter(cfg.Metrics),
+		rate:     learningRate(net),
+		epochRNG: newPCG(cfg.Seed).src,
 		// Every epoch's Metrics and ValMetrics, so that an epoch allocates nothing.
 		values: make([]float64, 2*len(cfg.Metrics)*cfg.Epochs),
 	}
@@ -243,7 +305,11 @@ func sizeOf(s *dataset.Set) int {
 
 // epoch runs epoch e (from 0): shuffling, the training steps, the validation pass and the
 // progress lines.
-func (l *loop) epoch(e int) Epoch {
+//
+// A run resumed within epoch e starts at step l.stepAt, with the epoch's sums restored. The
+// error is a callback's, a *DivergedError, or ErrInterrupted when Stop ended the epoch after
+// l.stepAt steps.
+func (l *loop) epoch(e int) (Epoch, error) {
 	start := time.Now()
 	if l.cfg.Progress != nil {
 		fmt.Fprintf(l.cfg.Progress, "Epoch %d/%d\n", e+1, l.cfg.Epochs)
@@ -251,20 +317,35 @@ func (l *loop) epoch(e int) Epoch {
 	for i := range l.order {
 		l.order[i] = int32(i)
 	}
+	l.epochRNG = l.rng.src
 	if l.cfg.Shuffle {
 		l.rng.shuffle(l.order)
 	}
-	l.meter.reset()
+	if l.stepAt == 0 {
+		l.meter.reset()
+		l.elapsed = 0
+	}
 	bs, n := l.cfg.BatchSize, len(l.order)
 	steps := (n + bs - 1) / bs // the summary's count, as Keras', even when a callback stops the epoch
-	for at := 0; at < n; at += bs {
-		l.step(l.order[at:min(at+bs, n)], l.order[min(at+bs, n):min(at+2*bs, n)])
-		if l.cb.batchEnd(at/bs, &l.meter) { // callbacks: on_train_batch_end, then stop_training
+	for at := l.stepAt * bs; at < n; at += bs {
+		loss := l.step(l.order[at:min(at+bs, n)], l.order[min(at+bs, n):min(at+2*bs, n)])
+		l.stepAt = at/bs + 1
+		stop := l.cb.batchEnd(at/bs, &l.meter) // callbacks: on_train_batch_end, then stop_training
+		if l.cb.err != nil {
+			return Epoch{}, l.cb.err
+		}
+		if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+			if !stop {
+				return Epoch{}, &DivergedError{Epoch: e + 1, Step: l.stepAt, Loss: float64(loss)}
+			}
+		}
+		if stop {
 			break
 		}
-	}
-	if l.cb.err != nil {
-		return Epoch{}
+		if l.cfg.Stop != nil && l.stepAt < steps && l.cfg.Stop.Load() {
+			l.elapsed += time.Since(start).Seconds()
+			return Epoch{}, ErrInterrupted
+		}
 	}
 	k := len(l.cfg.Metrics)
 	mine := l.values[2*k*e : 2*k*(e+1) : 2*k*(e+1)]
@@ -277,9 +358,9 @@ func (l *loop) epoch(e int) Epoch {
 			h.ValMetrics[i] = math.NaN()
 		}
 	}
-	h.Seconds = time.Since(start).Seconds()
+	h.Seconds = l.elapsed + time.Since(start).Seconds()
 	if !l.cb.epochEnd(&h) { // callbacks: on_epoch_end, before the summary line
-		return h
+		return h, l.cb.err
 	}
 	if l.cfg.Progress != nil {
 		rate := learningRate(l.net)
@@ -290,7 +371,7 @@ func (l *loop) epoch(e int) Epoch {
 		}
 		writeSummary(l.cfg.Progress, steps, l.cfg.Metrics, h, rate)
 	}
-	return h
+	return h, nil
 }
 
 // RateReporter is a network that tells the learning rate of its next update (a generated
@@ -307,8 +388,9 @@ func learningRate(net Network) float64 {
 	return math.NaN()
 }
 
-// step trains on the samples batch and adds to the epoch's running sums; it allocates nothing.
-func (l *loop) step(batch, next []int32) {
+// step trains on the samples batch, adds to the epoch's running sums and returns the batch's
+// loss; it allocates nothing.
+func (l *loop) step(batch, next []int32) float32 {
 	n := len(batch)
 	l.train.Batch(l.x, l.y, batch, l.cfg.Outputs)
 	// The shuffled samples are scattered over the whole set: start loading the next batch's now,
@@ -317,6 +399,7 @@ func (l *loop) step(batch, next []int32) {
 	y := l.y[:n*l.cfg.Outputs]
 	loss := l.net.TrainBatch(l.x[:n*l.cfg.Inputs], y, n)
 	l.meter.add(loss, l.net.Output(), y, n, l.cfg.Outputs)
+	return loss
 }
 
 // writeSummary writes an epoch's line as Keras' verbose=2 does:

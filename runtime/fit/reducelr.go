@@ -136,3 +136,21 @@ func (c *ReduceLROnPlateau) reduce(r *Run, epoch int) bool {
 
 // TrainEnd does nothing.
 func (c *ReduceLROnPlateau) TrainEnd(*Run) error { return nil }
+
+// SaveState returns the best value, the wait and the cooldown counters.
+func (c *ReduceLROnPlateau) SaveState() CallbackState {
+	return CallbackState{Values: []float64{c.best, flag(c.hasBest), float64(c.wait), float64(c.cooldown), flag(c.m.warned)}}
+}
+
+// RestoreState sets what SaveState saved.
+func (c *ReduceLROnPlateau) RestoreState(s CallbackState) error {
+	if err := checkValues(s, 5, []int{1, 4}, []int{2, 3}); err != nil {
+		return err
+	}
+	if len(s.Weights) != 0 {
+		return errors.New("unexpected weights")
+	}
+	v := s.Values
+	c.best, c.hasBest, c.wait, c.cooldown, c.m.warned = v[0], v[1] == 1, int(v[2]), int(v[3]), v[4] == 1
+	return nil
+}

@@ -125,6 +125,9 @@ func decode(data []byte, fingerprint uint64, tensors []Tensor, classCount int) (
 		}
 		return nil, fmt.Errorf("the file names %d classes, this model has %d", len(classes), classCount)
 	}
+	if err := nonFinite(body, count, tensors); err != nil {
+		return nil, err
+	}
 	// Everything is checked: from here on nothing can fail.
 	walk(body, count, func(i int, e entry) bool {
 		d := tensors[i].Data
@@ -348,4 +351,23 @@ func sameShape(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// nonFinite returns an error naming the first NaN or infinite value of the file's tensors (whose
+// structure is checked), nil when every value is finite. A weights file never holds one: Save
+// refuses to write one, and a file that holds one was not written by nngen, or by one that
+// kept the weights of a diverged training.
+func nonFinite(body []byte, count uint32, tensors []Tensor) (err error) {
+	walk(body, count, func(i int, e entry) bool {
+		b := body[e.data : e.data+4*len(tensors[i].Data)]
+		for j := 0; j < len(b); j += 4 {
+			v := math.Float32frombits(binary.LittleEndian.Uint32(b[j:]))
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				err = fmt.Errorf("%s value %d is %v; weights must be finite (was the training diverging when they were saved?)", describe(tensors[i].Name, tensors[i].Shape), j/4, v)
+				return false
+			}
+		}
+		return true
+	})
+	return err
 }

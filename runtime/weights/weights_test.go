@@ -35,8 +35,9 @@ func model(fill bool) []Tensor {
 				t.Data[i] = float32(k)*0.25 - 3
 			}
 		}
-		ts[0].Data[5] = float32(math.Inf(-1))
-		ts[0].Data[6] = math.Float32frombits(0x7fc00001) // a NaN payload survives
+		ts[0].Data[5] = -math.MaxFloat32
+		ts[0].Data[6] = math.Float32frombits(0x80000001) // a negative subnormal survives
+		ts[0].Data[7] = float32(math.Copysign(0, -1))   // and so does −0
 	}
 	return ts
 }

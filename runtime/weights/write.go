@@ -45,7 +45,24 @@ func check(tensors []Tensor, classes []string) error {
 	if _, err := checkModel(tensors); err != nil {
 		return err
 	}
+	if err := CheckFinite(tensors); err != nil {
+		return err
+	}
 	return checkClasses(classes)
+}
+
+// CheckFinite returns an error naming the first NaN or infinite value of the tensors, nil when
+// every value is finite: Save and Write refuse such weights, so that a diverged training never
+// replaces good weights by NaN.
+func CheckFinite(tensors []Tensor) error {
+	for _, t := range tensors {
+		for j, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("%s value %d is %v; weights must be finite (the training diverged)", describe(t.Name, t.Shape), j, v)
+			}
+		}
+	}
+	return nil
 }
 
 // encode writes the file, in the given version, for tensors and class names already checked by

@@ -11,7 +11,20 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 )
+
+// pending holds the temporary files of the Writes under way, for RemovePending.
+var pending sync.Map
+
+// RemovePending removes the temporary files of every Write under way, for a program about to
+// exit at once (a second interrupt): it leaves no partial file behind. Those Writes then fail.
+func RemovePending() {
+	pending.Range(func(tmp, _ any) bool {
+		os.Remove(tmp.(string))
+		return true
+	})
+}
 
 // Write creates path atomically with the bytes that write produces. The file gets mode 0666
 // less the umask, as os.Create would give it. The error is write's own error, or the file
@@ -28,6 +41,8 @@ func Write(path string, write func(w io.Writer) error) (err error) {
 	if err != nil {
 		return err
 	}
+	pending.Store(tmp, struct{}{})
+	defer pending.Delete(tmp)
 	defer func() {
 		if err != nil {
 			f.Close()
