@@ -37,7 +37,7 @@ func model(fill bool) []Tensor {
 		}
 		ts[0].Data[5] = -math.MaxFloat32
 		ts[0].Data[6] = math.Float32frombits(0x80000001) // a negative subnormal survives
-		ts[0].Data[7] = float32(math.Copysign(0, -1))   // and so does −0
+		ts[0].Data[7] = float32(math.Copysign(0, -1))    // and so does −0
 	}
 	return ts
 }
