@@ -60,6 +60,11 @@ func emitMain(p *Plan) (*jen.File, error) {
 		jen.Id("Trainer"):         pkg("NewTrainer").Call(jen.Id("m")),
 		jen.Id("Predict"):         pkg("NewBatchPredictor").Call(jen.Id("m")).Dot("Predict"),
 	}
+	job[jen.Id("Fingerprint")] = pkg("Fingerprint")
+	if c := p.Fit.Checkpoint; c != nil {
+		job[jen.Id("Checkpoint")] = jen.Lit(c.Path)
+		job[jen.Id("CheckpointEvery")] = jen.Lit(c.Every)
+	}
 	if len(p.Metrics) > 0 {
 		var ms []jen.Code
 		for _, m := range p.Metrics {

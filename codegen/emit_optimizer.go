@@ -67,7 +67,9 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 	var kernel func(field string, span span) jen.Code
 	momentDoc := map[string]string{"m": "first moments", "v": "second moments", "vel": "velocities", "mom": "momentum buffers",
 		"avg": "mean gradients", "acc": "accumulated squared gradients", "u": "infinity norms"}
+	var momentFields []string
 	moments := func(names ...string) {
+		momentFields = append(momentFields, names...)
 		for _, n := range names {
 			state = append(state, jen.Id(n).Id("Model").Comment(momentDoc[n]))
 		}
@@ -207,6 +209,7 @@ func emitOptimizer(p *Plan) (*jen.File, error) {
 		}
 	})
 	f.Line()
+	emitTrainerState(p, f, momentFields, o.Type == "nadam")
 	emitClip(p, f)
 
 	share := func(base *jen.Statement, field string) jen.Code {

@@ -355,6 +355,8 @@ func (r *reader) fit(n *yaml.Node) Fit {
 			fit.Callbacks = r.callbacks(p, v.val)
 		case "class_weight":
 			fit.ClassWeight = r.classWeights(p, v.val)
+		case "checkpoint":
+			fit.Checkpoint = r.checkpoint(p, v.val)
 		}
 	}
 	return fit

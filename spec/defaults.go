@@ -25,7 +25,7 @@ var (
 		"activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
 		"keepdims", "rate", "scale", "offset", "momentum", "epsilon", "center"}
 	compileKeys     = []string{"optimizer", "loss", "metrics"}
-	fitKeys         = []string{"epochs", "batch_size", "validation_split", "shuffle", "seed", "callbacks", "class_weight"}
+	fitKeys         = []string{"epochs", "batch_size", "validation_split", "shuffle", "seed", "callbacks", "class_weight", "checkpoint"}
 	regularizerKeys = []string{"l1", "l2"}
 	allDataKeys     = []string{"source", "dir", "train_images", "train_labels", "test_images", "test_labels",
 		"train", "test", "test_split", "header", "label", "features", "delimiter", "normalize_label"}

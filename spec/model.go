@@ -148,6 +148,16 @@ type Fit struct {
 	Seed            uint64        // seeds weight initialisation, shuffling and dropout; default 0
 	Callbacks       []Callback    // run at the end of each epoch (terminate_on_nan: each batch), in order
 	ClassWeight     []ClassWeight // weights of the training loss by class, as Keras' class_weight; nil for none
+	Checkpoint      *Checkpoint   // where to keep a checkpoint of the run; nil for none
+}
+
+// Checkpoint is fit.checkpoint: the trainer writes everything that decides the rest of the run
+// (weights, optimiser state, the shuffling, the history, the callbacks' state) to Path,
+// atomically, at the end of every Every-th epoch and when it is interrupted; `--resume Path`
+// continues the run, with the same result as a run never interrupted.
+type Checkpoint struct {
+	Path  string // required; relative to the folder training runs in, or absolute
+	Every int    // default 1; 1 to 100000
 }
 
 // ClassWeight weighs the training loss of the samples of one class; a class not listed weighs 1.

@@ -211,3 +211,28 @@ func (r *reader) classWeights(path string, n *yaml.Node) []ClassWeight {
 	}
 	return ws
 }
+
+// checkpointKeys are the keys of fit.checkpoint.
+var checkpointKeys = []string{"path", "every"}
+
+// checkpoint reads fit.checkpoint: {path: FILE, every: N}.
+func (r *reader) checkpoint(path string, n *yaml.Node) *Checkpoint {
+	c := &Checkpoint{Every: 1}
+	f := r.fields(n, path, checkpointKeys)
+	if f == nil {
+		return nil
+	}
+	for key, v := range f {
+		p := join(path, key)
+		switch key {
+		case "path":
+			c.Path, _ = r.str(p, v.val)
+		case "every":
+			c.Every, _ = r.integer(p, v.val)
+		}
+	}
+	if _, ok := f["path"]; !ok {
+		r.add(posOf(n), "%s: path is missing; want the file to keep the checkpoint in, such as {path: run.ckpt}", label(path))
+	}
+	return c
+}

@@ -40,6 +40,14 @@ func (r *reader) checkToolbox(m *Model) {
 		r.checkSchedule(opt+"learning_rate", *s)
 	}
 	r.checkCallbacks(m)
+	if c := m.Fit.Checkpoint; c != nil {
+		if r.has("fit.checkpoint.path") {
+			if msg := checkText(c.Path); msg != "" {
+				r.add(r.at("fit.checkpoint.path"), "fit.checkpoint.path: %s; allowed: a file, relative to the folder training runs in, or absolute", msg)
+			}
+		}
+		r.intIn("fit.checkpoint.every", c.Every, 1, maxEpochs)
+	}
 	r.checkClassWeights(m)
 }
 

@@ -3,7 +3,9 @@
 package mnist_convnet
 
 import (
+	"fmt"
 	"github.com/nngen/nngen/asm"
+	"github.com/nngen/nngen/runtime/weights"
 	"math"
 )
 
@@ -57,6 +59,66 @@ func (t *Trainer) startUpdate() {
 	s := float64(t.opt.steps)
 	// The bias corrections of both moments folded into the step size, as Keras does.
 	t.opt.alpha = float32(t.opt.lr * math.Sqrt(1-math.Pow(Beta2, s)) / (1 - math.Pow(Beta1, s)))
+}
+
+// StateTensors returns the optimiser's state arrays, each named after the parameter it follows
+// ("optimizer/m/dense1/kernel"), sharing memory with the Trainer: what a checkpoint saves
+// besides the Model's Tensors.
+func (t *Trainer) StateTensors() []weights.Tensor {
+	var ts []weights.Tensor
+	for _, x := range t.opt.m.Tensors() {
+		x.Name = "optimizer/m/" + x.Name
+		ts = append(ts, x)
+	}
+	for _, x := range t.opt.v.Tensors() {
+		x.Name = "optimizer/v/" + x.Name
+		ts = append(ts, x)
+	}
+	return ts
+}
+
+// StateScalars returns the Trainer's state that is not an array, each value as its 64 bits: the
+// optimiser's update count and learning rate (and whatever else it keeps between updates), and
+// the dropout masks' seed and step count when the network has dropout.
+func (t *Trainer) StateScalars() []weights.Scalar {
+	return []weights.Scalar{{
+		Bits: uint64(t.opt.steps),
+		Name: "optimizer/steps",
+	}, {
+		Bits: math.Float64bits(t.opt.lr),
+		Name: "optimizer/learning_rate",
+	}, {
+		Bits: t.seed,
+		Name: "dropout/seed",
+	}, {
+		Bits: t.step,
+		Name: "dropout/step",
+	}}
+}
+
+// SetStateScalars sets the state that StateScalars returned, from a checkpoint. It returns an
+// error, and changes nothing, unless s names the same values in the same order, each in range.
+func (t *Trainer) SetStateScalars(s []weights.Scalar) error {
+	want := t.StateScalars()
+	if len(s) != len(want) {
+		return fmt.Errorf("%d trainer scalars, this trainer keeps %d", len(s), len(want))
+	}
+	for i := range s {
+		if s[i].Name != want[i].Name {
+			return fmt.Errorf("trainer scalar %d is %q, this trainer keeps %q", i, s[i].Name, want[i].Name)
+		}
+	}
+	if s[0].Bits > 1<<62 {
+		return fmt.Errorf("optimizer/steps %#x is out of range", s[0].Bits)
+	}
+	if !(math.Float64frombits(s[1].Bits) >= 0 && math.Float64frombits(s[1].Bits) <= math.MaxFloat32) {
+		return fmt.Errorf("optimizer/learning_rate %#x is out of range", s[1].Bits)
+	}
+	t.opt.steps = int(s[0].Bits)
+	t.opt.lr = math.Float64frombits(s[1].Bits)
+	t.seed = s[2].Bits
+	t.step = s[3].Bits
+	return nil
 }
 
 // update applies the optimiser to part's share (of parts) of the parameters: the rows of each

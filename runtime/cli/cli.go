@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nngen/nngen/asm"
@@ -66,6 +67,9 @@ type Job struct {
 	Metrics         []string // the spec's metrics, each one of fit.Metrics
 	Classes         int      // a classifier's number of classes; 0 for regression
 	Data            Data
+	Fingerprint     uint64 // the generated package's, which its weights and checkpoint files carry
+	Checkpoint      string // the spec's fit.checkpoint.path; "" for none
+	CheckpointEvery int    // the spec's fit.checkpoint.every (0 means 1)
 	Model           Model
 	Trainer         fit.Network
 	Predict         func(x, y []float32) // many samples at once: the package's BatchPredictor.Predict
@@ -92,6 +96,9 @@ func Main(job Job) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, fit.ErrInterrupted):
+		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
+		return 130 // as a shell reports a process that SIGINT ended
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
 		return 2
@@ -111,6 +118,10 @@ type options struct {
 	weights string
 	history string
 	data    string
+
+	checkpoint string // where to keep the run's checkpoint
+	every      int    // every how many epochs
+	resume     string // the checkpoint to continue from
 	eval    bool
 	predict bool
 	quiet   bool
@@ -141,6 +152,9 @@ func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.eval, "eval", false, "evaluate the weights file on the test set; do not train")
 	fs.BoolVar(&o.predict, "predict", false, "print the predictions of the weights file for the inputs; do not train")
 	fs.BoolVar(&o.quiet, "quiet", false, "print no per-epoch progress")
+	fs.StringVar(&o.checkpoint, "checkpoint", job.Checkpoint, "keep a checkpoint of the run in this file, written at the end of every -checkpoint-every epochs and when interrupted (SIGINT, SIGTERM)")
+	fs.IntVar(&o.every, "checkpoint-every", max(job.CheckpointEvery, 1), "epochs between checkpoints")
+	fs.StringVar(&o.resume, "resume", "", "continue the run that wrote this checkpoint (same spec, data, -seed and -epochs give the uninterrupted run's weights)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, err
@@ -157,6 +171,10 @@ func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
 		return o, usageError{fmt.Errorf("-epochs %d: want at least 1", o.epochs)}
 	case o.weights == "":
 		return o, usageError{errors.New("-weights: want a file name")}
+	case o.every < 1:
+		return o, usageError{fmt.Errorf("-checkpoint-every %d: want at least 1", o.every)}
+	case (o.eval || o.predict) && o.resume != "":
+		return o, usageError{errors.New("-resume continues a training; it does not go with -eval or -predict")}
 	}
 	return o, nil
 }
@@ -193,7 +211,7 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Find out now, not after the training, that the results cannot be written.
-	for _, path := range []string{o.weights, o.history} {
+	for _, path := range []string{o.weights, o.history, o.checkpoint} {
 		if err := checkWritable(path); err != nil {
 			return err
 		}
@@ -216,6 +234,24 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 	if err := weighClasses(job, train); err != nil {
 		return err
 	}
+	net, err := statefulOf(job)
+	if err != nil && (o.checkpoint != "" || o.resume != "") {
+		return err
+	}
+	var resumed *fit.State
+	if o.resume != "" {
+		if resumed, err = resume(job, net, o.resume, train); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Resuming %s: %d epochs done, %d steps into the next\n", o.resume, resumed.Epoch, resumed.Step)
+	}
+	stop := new(atomic.Bool)
+	ckpt := &checkpointer{job: job, net: net, path: o.checkpoint, interruptPath: o.weights + ".ckpt", every: o.every, stop: stop}
+	var save func(*fit.State) error
+	if net.train != nil {
+		save = ckpt.save
+		defer onInterrupt(stop, stderr)()
+	}
 	var progress io.Writer = stdout
 	if o.quiet {
 		progress = nil
@@ -230,8 +266,21 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 		Inputs: job.Inputs, Outputs: job.Outputs, Epochs: o.epochs, BatchSize: job.BatchSize,
 		Shuffle: job.Shuffle, Seed: o.seed, Metrics: job.Metrics, Progress: progress,
 		Callbacks: job.Callbacks, Save: job.Model.Save,
+		Resume: resumed, Checkpoint: save, Stop: stop,
 	})
 	if err != nil {
+		if o.history != "" && len(history) > 0 {
+			if herr := fit.WriteHistory(o.history, job.Metrics, history); herr == nil {
+				fmt.Fprintf(stdout, "history so far written to %s\n", o.history)
+			}
+		}
+		var d *fit.DivergedError
+		switch {
+		case errors.As(err, &d):
+			return fmt.Errorf("%v; the weights were not written; %s, with a lower learning rate", err, ckpt.where())
+		case errors.Is(err, fit.ErrInterrupted):
+			return fmt.Errorf("%w; %s", err, ckpt.where())
+		}
 		return err
 	}
 	fmt.Fprintf(stdout, "trained %d epochs in %.3fs\n", len(history), time.Since(start).Seconds())

@@ -60,13 +60,19 @@ type Stater interface {
 // ErrInterrupted is the error of a Fit that Config.Stop stopped; Fit wraps it with where.
 var ErrInterrupted = errors.New("training interrupted")
 
-// DivergedError is the error of a Fit whose loss became NaN or infinite.
+// DivergedError is the error of a Fit whose loss, or whose weights, became NaN or infinite.
 type DivergedError struct {
 	Epoch, Step int     // the step (from 1) of the epoch (from 1) whose loss was not finite
 	Loss        float64 // that step's loss
+	// Weights, when not empty, says which weight is not finite at the end of Epoch (Step is
+	// then 0): a Config.Checkpoint that refuses to save them returns this.
+	Weights string
 }
 
 func (e *DivergedError) Error() string {
+	if e.Weights != "" {
+		return fmt.Sprintf("training diverged: at the end of epoch %d, %s", e.Epoch, e.Weights)
+	}
 	return fmt.Sprintf("training diverged: the loss of step %d of epoch %d is %v", e.Step, e.Epoch, e.Loss)
 }
 

@@ -24,6 +24,7 @@ func main() {
 			TrainLabels: "train-labels-idx1-ubyte.gz",
 		},
 		Epochs:          mnist.Epochs,
+		Fingerprint:     mnist.Fingerprint,
 		Inputs:          mnist.InputSize,
 		Loss:            "categorical_crossentropy",
 		Metrics:         []string{"accuracy"},

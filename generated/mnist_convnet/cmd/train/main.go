@@ -24,6 +24,7 @@ func main() {
 			TrainLabels: "train-labels-idx1-ubyte.gz",
 		},
 		Epochs:          mnist_convnet.Epochs,
+		Fingerprint:     mnist_convnet.Fingerprint,
 		Inputs:          mnist_convnet.InputSize,
 		Loss:            "categorical_crossentropy",
 		Metrics:         []string{"accuracy"},
