@@ -54,6 +54,13 @@ func TestCrossBuild(t *testing.T) {
 			}
 		}
 	}
+	// go vet, clean on amd64 by the README's test command, must be clean where the pure-Go level
+	// runs too.
+	vet := exec.Command(goCmd, "vet", "./...")
+	vet.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off")
+	if out, err := vet.CombinedOutput(); err != nil {
+		t.Errorf("linux/arm64: go vet ./...: %v\n%s", err, out)
+	}
 	if n < 8 {
 		t.Errorf("only %d builds: go tool dist list gave too few first-class ports", n)
 	}

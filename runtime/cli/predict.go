@@ -174,23 +174,37 @@ func readImage(job Job, path string) ([]float32, error) {
 		return nil, err
 	}
 	defer f.Close()
-	cfg, format, err := image.DecodeConfig(io.LimitReader(f, maxImageBytes))
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %v", path, err)
-	}
-	if cfg.Width != w || cfg.Height != h {
-		return nil, fmt.Errorf("%s: the %s image is %d×%d pixels; the network takes %d×%d (width × height)", path, format, cfg.Width, cfg.Height, w, h)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	img, _, err := image.Decode(io.LimitReader(f, maxImageBytes))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
 	scale := float32(1)
 	if job.Data.Source != "csv" {
 		scale = 255
+	}
+	return decodeImage(path, f, h, w, scale)
+}
+
+// decodeImage is readImage once the file is open, apart from the file system so that it can be
+// fuzzed on bytes: the h×w gray levels of the PNG or JPEG image that r holds, each divided by
+// scale; name starts every error but one of r.Seek's (an *os.PathError names the file itself).
+//
+// The image's size is checked against h×w from its header (image.DecodeConfig) before any pixel
+// is decoded, so a header that claims a huge image is refused without allocating for it; the
+// decoders then allocate for those h×w pixels only, and stop at the first byte of pixel data
+// beyond them, so neither a decompression bomb nor a truncated file can make them allocate more
+// (FuzzReadImage and TestReadImageAllocationBound state the bound). maxImageBytes bounds the
+// bytes read, and so the time spent.
+func decodeImage(name string, r io.ReadSeeker, h, w int, scale float32) ([]float32, error) {
+	cfg, format, err := image.DecodeConfig(io.LimitReader(r, maxImageBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %v", name, err)
+	}
+	if cfg.Width != w || cfg.Height != h {
+		return nil, fmt.Errorf("%s: the %s image is %d×%d pixels; the network takes %d×%d (width × height)", name, format, cfg.Width, cfg.Height, w, h)
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(io.LimitReader(r, maxImageBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	b := img.Bounds()
 	x := make([]float32, 0, h*w)
@@ -201,7 +215,7 @@ func readImage(job Job, path string) ([]float32, error) {
 		}
 	}
 	if len(x) != h*w {
-		return nil, errors.New(path + ": the decoded image has an unexpected size")
+		return nil, errors.New(name + ": the decoded image has an unexpected size")
 	}
 	return x, nil
 }
