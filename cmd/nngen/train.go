@@ -35,8 +35,12 @@ func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
 	}
 	var epochs *int
 	var seed *uint64
-	var history *string
+	var history, ckpt, resume *string
+	var every *int
 	if !evalOnly {
+		ckpt = fs.String("checkpoint", "", "keep a checkpoint of the run in this file, written every --checkpoint-every epochs and on an interrupt (default: the spec's fit.checkpoint)")
+		every = fs.Int("checkpoint-every", 0, "epochs between checkpoints (default: the spec's fit.checkpoint.every, or 1)")
+		resume = fs.String("resume", "", "continue the run that wrote this checkpoint")
 		epochs = fs.Int("epochs", 0, "training epochs (default: the spec's fit.epochs)")
 		seed = fs.Uint64("seed", 0, "seed of the initial weights and the shuffling (default: the spec's fit.seed)")
 		history = fs.String("history", "", "write the per-epoch history as CSV to this file")
@@ -98,6 +102,18 @@ func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
 		}
 		if *history != "" {
 			trainerArgs = append(trainerArgs, "-history", *history)
+		}
+		if *ckpt != "" {
+			trainerArgs = append(trainerArgs, "-checkpoint", *ckpt)
+		}
+		if set["checkpoint-every"] {
+			if *every < 1 {
+				return usageError{fmt.Sprintf("--checkpoint-every %d: want at least 1", *every)}
+			}
+			trainerArgs = append(trainerArgs, "-checkpoint-every", strconv.Itoa(*every))
+		}
+		if *resume != "" {
+			trainerArgs = append(trainerArgs, "-resume", *resume)
 		}
 	}
 
