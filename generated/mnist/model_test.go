@@ -188,6 +188,50 @@ func TestTwoCoresMatchOne(t *testing.T) {
 	}
 }
 
+// TestStateRestoresTheRun takes a few steps, copies the Model's Tensors and the Trainer's
+// StateTensors and StateScalars into a fresh Model and Trainer (as a checkpoint's resume does),
+// and requires the next steps of both to give the same parameters, bit for bit: the state is
+// complete. It also checks that SetStateScalars refuses scalars of another trainer.
+func TestStateRestoresTheRun(t *testing.T) {
+	var a, b Model
+	a.Init(5)
+	b.Init(6)
+	ta, tb := NewTrainer(&a), NewTrainer(&b)
+	defer ta.Close()
+	defer tb.Close()
+	x, y := randomBatch(12)
+	for range 2 {
+		ta.TrainBatch(x, y, BatchSize)
+	}
+	copyAll := func(dst, src []weights.Tensor) {
+		for i := range src {
+			copy(dst[i].Data, src[i].Data)
+		}
+	}
+	copyAll(b.Tensors(), a.Tensors())
+	copyAll(tb.StateTensors(), ta.StateTensors())
+	bad := append([]weights.Scalar(nil), ta.StateScalars()...)
+	bad[0].Name = "another"
+	if err := tb.SetStateScalars(bad); err == nil {
+		t.Error("SetStateScalars took a scalar of another name")
+	}
+	if err := tb.SetStateScalars(ta.StateScalars()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		ta.TrainBatch(x, y, BatchSize)
+		tb.TrainBatch(x, y, BatchSize)
+	}
+	pa, pb := a.Tensors(), b.Tensors()
+	for i := range pa {
+		for j := range pa[i].Data {
+			if math.Float32bits(pa[i].Data[j]) != math.Float32bits(pb[i].Data[j]) {
+				t.Fatalf("%s[%d]: %v in the run, %v in its restored copy", pa[i].Name, j, pa[i].Data[j], pb[i].Data[j])
+			}
+		}
+	}
+}
+
 // TestDroppedTrainerStopsItsHelper checks that the garbage collector stops the helper goroutine
 // of a Trainer that was dropped without Close.
 func TestDroppedTrainerStopsItsHelper(t *testing.T) {
