@@ -134,11 +134,30 @@ func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
 	return nil
 }
 
-// runChild runs cmd to its end. An interrupt (Ctrl-C) or SIGTERM reaches the child, which the
-// terminal signals too, while nngen waits for it and then removes its temporary files.
+// runChild runs cmd to its end, while nngen waits and then removes its temporary files. An
+// interrupt (Ctrl-C) reaches the child from the terminal, which signals the whole process group;
+// a SIGTERM sent to nngen alone (by a job scheduler, say) is passed on to the child, so that a
+// trainer writes its checkpoint either way.
 func runChild(cmd *exec.Cmd) error {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
-	return cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sig:
+				if s == syscall.SIGTERM {
+					cmd.Process.Signal(s) // an error means the child has gone: nothing to pass on
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return cmd.Wait()
 }
