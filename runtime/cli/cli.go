@@ -122,10 +122,10 @@ type options struct {
 	checkpoint string // where to keep the run's checkpoint
 	every      int    // every how many epochs
 	resume     string // the checkpoint to continue from
-	eval    bool
-	predict bool
-	quiet   bool
-	inputs  []string // -predict's files
+	eval       bool
+	predict    bool
+	quiet      bool
+	inputs     []string // -predict's files
 }
 
 func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
