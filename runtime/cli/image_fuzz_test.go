@@ -2,89 +2,551 @@ package cli
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/adler32"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io/fs"
+	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// imageSeeds are small images of the kinds predict meets: 28×28 gray, RGB, paletted, 16-bit gray
-// PNGs and a JPEG, and images of other sizes.
-func imageSeeds(f *testing.F) [][]byte {
-	var seeds [][]byte
-	add := func(img image.Image, asJPEG bool) {
-		var b bytes.Buffer
-		var err error
-		if asJPEG {
-			err = jpeg.Encode(&b, img, nil)
-		} else {
-			err = png.Encode(&b, img)
-		}
-		if err != nil {
-			f.Fatal(err)
-		}
-		seeds = append(seeds, b.Bytes())
-	}
-	gray := image.NewGray(image.Rect(0, 0, 28, 28))
-	rgba := image.NewRGBA(image.Rect(0, 0, 28, 28))
-	pal := image.NewPaletted(image.Rect(0, 0, 28, 28), color.Palette{color.Black, color.White})
-	g16 := image.NewGray16(image.Rect(0, 0, 28, 28))
-	for i := range 28 * 28 {
-		gray.Pix[i] = uint8(i)
-		rgba.Pix[4*i], rgba.Pix[4*i+1], rgba.Pix[4*i+3] = uint8(i), uint8(3*i), 255
-		pal.Pix[i] = uint8(i % 2)
-		g16.Pix[2*i] = uint8(i)
-	}
-	add(gray, false)
-	add(rgba, false)
-	add(pal, false)
-	add(g16, false)
-	add(gray, true)
-	add(image.NewGray(image.Rect(0, 0, 27, 28)), false)
-	add(image.NewGray(image.Rect(0, 0, 1, 1)), true)
-	return seeds
+// The network FuzzReadImage decodes for: MNIST's 28×28.
+const fuzzSide = 28
+
+// Bounds on what decodeImage allocates (runtime.MemStats.TotalAlloc, garbage included) for a
+// file of n bytes whose compressed PNG pixel data (IDAT chunks) is p bytes:
+//
+//	imageAllocBase + imageAllocPerByte×n + imageAllocPerPixelByte×min(p, maxPNGPixelData)
+//
+// The base covers what does not grow with the file: the decoders' state (JPEG's Huffman and
+// quantisation tables, 10 KiB; zlib's 32 KiB window and its tables), a 4 KiB bufio.Reader per
+// pass (DecodeConfig, checkPNG, Decode), the image (a 28×28 RGBA64 is 6 KiB, a color.Color
+// boxed per pixel as many again), and image/png's 4 KiB buffer for each chunk it skips, 8 KiB
+// when it reads the chunk twice, for the first maxPNGChunks chunks (512 KiB). The multiple of
+// the file covers those buffers for the chunks beyond, one per pngBytesPerChunk bytes (checkPNG
+// refuses more). The last term is Go's inflater, which builds new Huffman tables for every
+// deflate block, up to 42 KiB for an empty block of 50 bytes (870 times), made 1024 for margin;
+// checkPNG caps p. Measured (TestReadImageAllocationBound): 40 to 80 KiB for a real 28×28 image,
+// 64 times the file for the most text chunks checkPNG lets through, 780 times for pixel data of
+// empty blocks.
+const (
+	imageAllocBase         = 1 << 20
+	imageAllocPerByte      = 64
+	imageAllocPerPixelByte = 1024
+)
+
+// imageAllocBound is the most decodeImage may allocate for file, for an h×w network.
+func imageAllocBound(file []byte, h, w int) uint64 {
+	p := min(pngPixelBytes(file), maxPNGPixelData(h, w))
+	return imageAllocBase + imageAllocPerByte*uint64(len(file)) + imageAllocPerPixelByte*uint64(p)
 }
 
-// FuzzReadImage feeds predict's image reader arbitrary bytes as a file for a 28×28 network: it
-// never panics; it returns an error naming the file, or 784 gray levels in [0, 1]; and it
-// allocates at most 64 × the file's size + 1 MiB (the decoders' tables and one 28×28 image of at
-// most 8 bytes a pixel: the size is checked on the header before any pixel is decoded).
-func FuzzReadImage(f *testing.F) {
-	for _, s := range imageSeeds(f) {
-		f.Add(s)
+// pngPixelBytes is the total length of the IDAT chunks of a PNG file, as far as its framing
+// goes, and 0 for any other file.
+func pngPixelBytes(file []byte) int64 {
+	if !bytes.HasPrefix(file, []byte(pngSignature)) {
+		return 0
 	}
-	dir := f.TempDir()
-	job := Job{Shape: []int{28, 28, 1}, Data: Data{Source: "mnist"}}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(dir, "input.png")
-		if err := os.WriteFile(path, data, 0o666); err != nil {
+	var total int64
+	for off := len(pngSignature); off+pngChunkHead <= len(file); {
+		n := int64(binary.BigEndian.Uint32(file[off:]))
+		if string(file[off+4:off+8]) == "IDAT" {
+			total += min(n, int64(len(file)-off-pngChunkHead))
+		}
+		if n > int64(len(file)) || string(file[off+4:off+8]) == "IEND" {
+			break // the decoder reads no further
+		}
+		off += pngChunkHead + int(n) + 4
+	}
+	return total
+}
+
+// measureDecode runs decodeImage on file for an h×w network and returns its values, the bytes
+// allocated meanwhile and its error. Only the call is measured, not the fuzz engine around it.
+func measureDecode(file []byte, h, w int, scale float32) ([]float32, uint64, error) {
+	r := bytes.NewReader(file)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	x, err := decodeImage("f.png", r, h, w, scale)
+	runtime.ReadMemStats(&after)
+	return x, after.TotalAlloc - before.TotalAlloc, err
+}
+
+// testImages are real images of several kinds and sizes, encoded by image/png and image/jpeg:
+// the fuzz seeds, and the inputs whose allocation TestReadImageAllocationBound reports.
+func testImages(t testing.TB) map[string][]byte {
+	out := map[string][]byte{}
+	add := func(name string, img image.Image) {
+		var p, j bytes.Buffer
+		if err := png.Encode(&p, img); err != nil {
 			t.Fatal(err)
 		}
-		var m0, m1 runtime.MemStats
-		runtime.ReadMemStats(&m0)
-		x, err := readImage(job, path)
-		runtime.ReadMemStats(&m1)
-		if got, bound := m1.TotalAlloc-m0.TotalAlloc, 64*uint64(len(data))+1<<20; got > bound {
-			t.Fatalf("reading %d bytes allocated %d, more than %d", len(data), got, bound)
+		out[name+".png"] = p.Bytes()
+		if err := jpeg.Encode(&j, img, &jpeg.Options{Quality: 75}); err != nil {
+			t.Fatal(err)
+		}
+		out[name+".jpg"] = j.Bytes()
+	}
+	level := func(x, y int) uint8 { return uint8(x*9 + y*5 + x*y) }
+	for _, size := range [][2]int{{fuzzSide, fuzzSide}, {fuzzSide - 1, fuzzSide}, {fuzzSide, fuzzSide + 1}, {1, 1}, {8, 3}} {
+		w, h := size[0], size[1]
+		gray := image.NewGray(image.Rect(0, 0, w, h))
+		rgba := image.NewRGBA(image.Rect(0, 0, w, h))
+		nrgba := image.NewNRGBA(image.Rect(0, 0, w, h))
+		gray16 := image.NewGray16(image.Rect(0, 0, w, h))
+		rgba64 := image.NewRGBA64(image.Rect(0, 0, w, h))
+		pal := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.Black, color.White, color.RGBA{200, 30, 60, 255}, color.NRGBA{0, 90, 200, 128}})
+		bw := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.Black, color.White}) // 1 bit per pixel
+		for y := range h {
+			for x := range w {
+				v := level(x, y)
+				gray.SetGray(x, y, color.Gray{v})
+				rgba.SetRGBA(x, y, color.RGBA{v, 255 - v, v / 2, 255})
+				nrgba.SetNRGBA(x, y, color.NRGBA{v, 3 * v, 255 - v, v})
+				gray16.SetGray16(x, y, color.Gray16{uint16(v) * 257})
+				rgba64.SetRGBA64(x, y, color.RGBA64{uint16(v) << 8, 0xffff, uint16(x) << 10, 0xffff})
+				pal.SetColorIndex(x, y, v%4)
+				bw.SetColorIndex(x, y, v%2)
+			}
+		}
+		tag := fmt.Sprintf("%dx%d", w, h)
+		add("gray"+tag, gray)
+		add("rgb"+tag, rgba)
+		add("nrgba"+tag, nrgba)
+		add("gray16"+tag, gray16)
+		add("rgba64"+tag, rgba64)
+		add("paletted"+tag, pal)
+		add("bw"+tag, bw)
+	}
+	out["interlaced.png"] = interlacedGray(fuzzSide, fuzzSide)
+	return out
+}
+
+// pngChunk is one PNG chunk with its CRC.
+func pngChunk(typ string, data []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	b = append(b, typ...)
+	b = append(b, data...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[4:]))
+}
+
+// craftPNG is a PNG file of a w×h image of the given bit depth, color type and interlace method,
+// with chunks after its header (IDAT, IEND and the like) and no check of what they hold.
+func craftPNG(w, h uint32, depth, colorType, interlace byte, chunks ...[]byte) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, depth, colorType, 0, 0, interlace)
+	b := append([]byte(pngSignature), pngChunk("IHDR", ihdr)...)
+	for _, c := range chunks {
+		b = append(b, c...)
+	}
+	return b
+}
+
+// interlacedGray is an Adam7-interlaced 8-bit gray PNG (image/png writes none), its rows
+// unfiltered and stored, not compressed.
+func interlacedGray(w, h int) []byte {
+	passes := [7][4]int{{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}}
+	var raw []byte
+	for _, p := range passes {
+		for y := p[1]; y < h; y += p[3] {
+			if p[0] >= w {
+				continue
+			}
+			raw = append(raw, 0) // filter: none
+			for x := p[0]; x < w; x += p[2] {
+				raw = append(raw, uint8(x*11+y*3))
+			}
+		}
+	}
+	return craftPNG(uint32(w), uint32(h), 8, 0, 1, pngChunk("IDAT", zlibStored(raw)), pngChunk("IEND", nil))
+}
+
+// bitWriter writes a deflate stream: values least significant bit first, Huffman codes most
+// significant bit first.
+type bitWriter struct {
+	b   []byte
+	acc uint64
+	n   uint
+}
+
+func (w *bitWriter) bits(v uint64, n uint) {
+	w.acc |= v << w.n
+	for w.n += n; w.n >= 8; w.n -= 8 {
+		w.b = append(w.b, byte(w.acc))
+		w.acc >>= 8
+	}
+}
+
+func (w *bitWriter) code(c uint64, n uint) { w.bits(bits.Reverse64(c)>>(64-n), n) }
+
+// align pads to a byte boundary with zero bits.
+func (w *bitWriter) align() {
+	if w.n > 0 {
+		w.bits(0, 8-w.n)
+	}
+}
+
+// canonical is the canonical Huffman code of every symbol of a code of these lengths (0 for an
+// unused symbol), as deflate assigns them.
+func canonical(lengths []int) []uint64 {
+	var count, next [16]uint64
+	for _, l := range lengths {
+		count[l]++
+	}
+	count[0] = 0
+	for l := 1; l < 16; l++ {
+		next[l] = (next[l-1] + count[l-1]) << 1
+	}
+	codes := make([]uint64, len(lengths))
+	for s, l := range lengths {
+		if l > 0 {
+			codes[s] = next[l]
+			next[l]++
+		}
+	}
+	return codes
+}
+
+// deepCode is the lengths of a complete Huffman code of n symbols, as many of them as fit with
+// 10 bits or more and the longest 15, for Go's inflater to build the most link tables for: the
+// 9-bit prefixes beyond link get a table of 2^(15-9) entries each.
+func deepCode(n, long int) []int {
+	var lengths []int
+	for rest, b := 512-long, 8; b >= 0; b-- {
+		if rest&(1<<b) != 0 {
+			lengths = append(lengths, 9-b) // the short codes fill the prefixes before link
+		}
+	}
+	for range long - 1 {
+		lengths = append(lengths, 10, 10)
+	}
+	lengths = append(lengths, 10, 11, 12, 13, 14, 15, 15) // the one prefix that reaches 15 bits
+	return append(lengths, make([]int, n-len(lengths))...)
+}
+
+// emptyBlocks writes n non-final dynamic deflate blocks that hold nothing but their end: each
+// makes Go's inflater build (and allocate) Huffman tables with 137 + 8 link tables of 64
+// entries, in 50 bytes. Code-length symbol 16 (repeat the last length) gets a 1-bit code, 0 to
+// 15 5 bits each.
+func emptyBlocks(w *bitWriter, n int) {
+	lit, dist := deepCode(286, 137), deepCode(30, 8)
+	lit[256], lit[0] = lit[0], lit[256] // the end of block must have a code: give it the 1-bit one
+	clen := make([]int, 19)
+	for s := range 16 {
+		clen[s] = 5
+	}
+	clen[16] = 1
+	ccode, litCode := canonical(clen), canonical(lit)
+	order := []int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+	lengths := func(ls []int) {
+		for i := 0; i < len(ls); {
+			w.code(ccode[ls[i]], uint(clen[ls[i]]))
+			run := 1
+			for run < len(ls)-i && ls[i+run] == ls[i] {
+				run++
+			}
+			i++
+			// Symbol 16 and 2 bits: 3 to 6 more of the same; fewer are written out.
+			for run--; run >= 3; {
+				r := min(run, 6)
+				w.code(ccode[16], 1)
+				w.bits(uint64(r-3), 2)
+				i, run = i+r, run-r
+			}
+		}
+	}
+	for range n {
+		w.bits(0, 1)            // not the final block
+		w.bits(2, 2)            // dynamic Huffman codes
+		w.bits(286-257, 5)      // HLIT
+		w.bits(30-1, 5)         // HDIST
+		w.bits(uint64(19-4), 4) // HCLEN
+		for _, s := range order {
+			w.bits(uint64(clen[s]), 3)
+		}
+		lengths(lit)
+		lengths(dist)
+		w.code(litCode[256], uint(lit[256]))
+	}
+}
+
+// storedBlock writes data as the final, stored deflate block.
+func storedBlock(w *bitWriter, data []byte) {
+	w.bits(1, 1) // final
+	w.bits(0, 2) // stored
+	w.align()
+	w.b = binary.LittleEndian.AppendUint16(w.b, uint16(len(data)))
+	w.b = binary.LittleEndian.AppendUint16(w.b, ^uint16(len(data)))
+	w.b = append(w.b, data...)
+}
+
+// zlib wraps a deflate stream that inflates to data (for its checksum) in zlib's framing.
+func zlib(deflate, data []byte) []byte {
+	b := append([]byte{0x78, 0x01}, deflate...)
+	return binary.BigEndian.AppendUint32(b, adler32.Checksum(data))
+}
+
+// zlibStored is data (at most 64 KiB) as a zlib stream of one stored block.
+func zlibStored(data []byte) []byte {
+	var w bitWriter
+	storedBlock(&w, data)
+	return zlib(w.b, data)
+}
+
+// zlibChurn is data (at most 64 KiB) as a zlib stream of n empty dynamic blocks, then a stored
+// one: valid, and as costly to inflate as a stream of its size can be.
+func zlibChurn(n int, data []byte) []byte {
+	var w bitWriter
+	emptyBlocks(&w, n)
+	storedBlock(&w, data)
+	return zlib(w.b, data)
+}
+
+// zlibZeros is a zlib stream (its checksum left out) that inflates to n zero bytes, with
+// deflate's best ratio, 1032 to 1: one dynamic block whose literal 0, length 258 and distance 1
+// have codes of 2, 1 and 1 bits, so that each 258 zeros but the first take two zero bits.
+func zlibZeros(n int64) []byte {
+	var w bitWriter
+	w.bits(1, 1)    // final
+	w.bits(2, 2)    // dynamic
+	w.bits(29, 5)   // HLIT: 286 lengths
+	w.bits(0, 5)    // HDIST: 1
+	w.bits(18-4, 4) // HCLEN: code lengths for the first 18 in order
+	// Code-length codes: 0 and 1 and 2 and 18 (a run of zeros) get 2 bits each.
+	order := []int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1}
+	clen := make([]int, 19)
+	clen[0], clen[1], clen[2], clen[18] = 2, 2, 2, 2
+	for _, s := range order {
+		w.bits(uint64(clen[s]), 3)
+	}
+	cc := canonical(clen)
+	put := func(s int) { w.code(cc[s], uint(clen[s])) }
+	zeros := func(k int) { // a run of k zeros, 11 to 138
+		put(18)
+		w.bits(uint64(k-11), 7)
+	}
+	lit := make([]int, 286)
+	lit[0], lit[256], lit[285] = 2, 2, 1
+	put(2)     // literal 0
+	zeros(138) // 1 to 138
+	zeros(117) // 139 to 255
+	put(2)     // 256: end of block
+	zeros(28)  // 257 to 284
+	put(1)     // 285: length 258
+	put(1)     // distance 0 (distance 1): the only one
+	lc := canonical(lit)
+	w.code(lc[0], 2)
+	for range (n - 1) / 258 / 4 { // four length-distance pairs a byte
+		w.bits(0, 8)
+	}
+	w.code(lc[256], 2)
+	return append([]byte{0x78, 0x01}, w.b...)
+}
+
+// FuzzReadImage checks decodeImage on any bytes, for a 28×28 network trained on IDX bytes (its
+// gray levels divided by 255): it never panics, either fails with an error that starts with the
+// file's name or gives 28×28 values in [0, 1], image.Decode's gray levels, and allocates no more
+// than imageAllocBound.
+func FuzzReadImage(f *testing.F) {
+	for _, file := range testImages(f) {
+		f.Add(file)
+	}
+	// Not "churn": at 10 ms an execution, minimizing its mutations would stall the fuzzer; the
+	// unit test checks it.
+	hostile := hostileImages(f)
+	for _, name := range []string{"small bomb", "interlaced garbage", "jpeg sof then eoi", "huge png"} {
+		f.Add(hostile[name].file)
+	}
+	f.Fuzz(func(t *testing.T, file []byte) {
+		const scale = 255
+		x, alloc, err := measureDecode(file, fuzzSide, fuzzSide, scale)
+		if most := imageAllocBound(file, fuzzSide, fuzzSide); alloc > most {
+			t.Fatalf("allocated %d bytes for a %d-byte file (at most %d)", alloc, len(file), most)
 		}
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), path+": ") {
-				t.Fatalf("error %q does not start with the file name", err)
+			if x != nil || !strings.HasPrefix(err.Error(), "f.png: ") {
+				t.Fatalf("%d values and error %q, which does not start with the file name", len(x), err)
 			}
 			return
 		}
-		if len(x) != 28*28 {
-			t.Fatalf("%d values, want 784", len(x))
+		if len(x) != fuzzSide*fuzzSide {
+			t.Fatalf("%d values", len(x))
 		}
+		// The same as image.Decode gives, read without the limits and the two passes.
+		img, _, derr := image.Decode(bytes.NewReader(file))
+		if derr != nil {
+			t.Fatalf("decodeImage succeeded, image.Decode: %v", derr)
+		}
+		b := img.Bounds()
 		for i, v := range x {
-			if !(v >= 0 && v <= 1) {
-				t.Fatalf("value %d is %v, not a gray level / 255", i, v)
+			g := color.GrayModel.Convert(img.At(b.Min.X+i%fuzzSide, b.Min.Y+i/fuzzSide)).(color.Gray)
+			if !(v >= 0 && v <= 1) || v != float32(g.Y)/scale {
+				t.Fatalf("value %d is %v; image.Decode's gray is %d", i, v, g.Y)
 			}
 		}
 	})
+}
+
+// TestReadImageFile checks readImage, decodeImage's caller: it opens the file, scales by the
+// data's source, and names the file in its errors.
+func TestReadImageFile(t *testing.T) {
+	dir := t.TempDir()
+	images := testImages(t)
+	path := filepath.Join(dir, "digit.png")
+	if err := os.WriteFile(path, images["gray28x28.png"], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csvJob := Job{Shape: []int{784}, Data: Data{Source: "csv"}}
+	idxJob := Job{Shape: []int{28, 28, 1}, Data: Data{Source: "mnist"}}
+	levels, err := readImage(csvJob, path)
+	scaled, err2 := readImage(idxJob, path)
+	if err != nil || err2 != nil || len(levels) != 784 || len(scaled) != 784 {
+		t.Fatalf("%d and %d values, %v, %v", len(levels), len(scaled), err, err2)
+	}
+	for i := range levels {
+		if scaled[i] != levels[i]/255 || levels[i] != float32(uint8(levels[i])) {
+			t.Fatalf("value %d: %v for CSV data, %v for IDX", i, levels[i], scaled[i])
+		}
+	}
+	if _, err := readImage(Job{Shape: []int{3, 4, 2}}, path); err == nil || !strings.HasPrefix(err.Error(), path+": the network's input [3 4 2] is not an image") {
+		t.Errorf("shape [3 4 2]: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.png")
+	os.WriteFile(bad, hostileImages(t)["chunks"].file, 0o644)
+	if _, err := readImage(idxJob, bad); err == nil || !strings.HasPrefix(err.Error(), bad+": the png file has 20003 chunks") {
+		t.Errorf("chunks: %v", err)
+	}
+	if _, err := readImage(idxJob, filepath.Join(dir, "none.png")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// hostile is a crafted image and the start of the error it must give ("" for none).
+type hostile struct {
+	file []byte
+	want string
+}
+
+// hostileImages are crafted files that claim or hold more than a 28×28 image.
+func hostileImages(t testing.TB) map[string]hostile {
+	const side = fuzzSide
+	real := testImages(t)
+	rows := bytes.Repeat(append([]byte{0}, bytes.Repeat([]byte{0x80}, side)...), side) // gray, unfiltered
+	iend := pngChunk("IEND", nil)
+	sof := []byte{0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, side, 0, side, 1, 1, 0x11, 0} // baseline, 1 component
+	garbage := make([]byte, 64<<10)
+	for i := range garbage {
+		garbage[i] = byte(i*i*7 + i>>5) // no 0xff 0xd9 (the end of image) by chance
+	}
+	var chunks, text []byte
+	for range 20000 {
+		chunks = append(chunks, pngChunk("tEXt", nil)...)
+	}
+	for range 2000 {
+		text = append(text, pngChunk("tEXt", make([]byte, pngBytesPerChunk-pngChunkHead-4))...)
+	}
+	// A real JPEG up to its scan's header (the last SOS marker), then garbage for the scan.
+	jpg := real["gray28x28.jpg"]
+	sos := bytes.LastIndex(jpg, []byte{0xff, 0xda})
+	scan := append(append([]byte{}, jpg[:sos+2+int(jpg[sos+3])]...), garbage...)
+	// The pixels of a real interlaced PNG replaced with a stream of garbage.
+	il := interlacedGray(side, side)
+	idat := bytes.Index(il, []byte("IDAT")) + 4
+	ilGarbage := slices.Concat(il[:idat], []byte{0x78, 0x01}, garbage[:2000])
+	return map[string]hostile{
+		// A header that claims 10⁵×10⁵ pixels (40 GB as RGBA), refused from the header.
+		"huge png": {craftPNG(100000, 100000, 8, 6, 0, pngChunk("IDAT", zlibStored(rows)), iend),
+			"f.png: the png image is 100000×100000 pixels; the network takes 28×28"},
+		"huge jpeg": {[]byte{0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0xff, 0xff, 0xff, 0xff, 1, 1, 0x11, 0, 0xff, 0xda, 0, 8},
+			"f.png: the jpeg image is 65535×65535 pixels; the network takes 28×28"},
+		// 28×28, its pixels a zlib stream that inflates to 1 GiB: refused by checkPNG before
+		// anything is inflated.
+		"bomb": {craftPNG(side, side, 8, 0, 0, pngChunk("IDAT", zlibZeros(1<<30)), iend),
+			"f.png: the png image's pixel data (its IDAT chunks) exceeds "},
+		// The same with 8 MiB, which checkPNG lets through: image/png stops one byte after the
+		// 28×29 bytes it needs.
+		"small bomb": {craftPNG(side, side, 8, 0, 0, pngChunk("IDAT", zlibZeros(8<<20)), iend),
+			"f.png: png: invalid format: too much pixel data"},
+		// Valid, but its pixel data spends 15 KiB of empty blocks, each making Go's inflater
+		// allocate new tables, before the stored pixels.
+		"churn": {craftPNG(side, side, 8, 0, 0, pngChunk("IDAT", zlibChurn(300, rows)), iend), ""},
+		// The same beyond maxPNGPixelData: refused.
+		"more churn": {craftPNG(side, side, 8, 0, 0, pngChunk("IDAT", zlibChurn(20000, rows)), iend),
+			"f.png: the png image's pixel data (its IDAT chunks) exceeds "},
+		// 20000 empty text chunks, each of which image/png would skip with a new 4 KiB buffer.
+		"chunks": {craftPNG(side, side, 8, 0, 0, chunks, pngChunk("IDAT", zlibStored(rows)), iend),
+			"f.png: the png file has 20003 chunks in "},
+		// A paletted image (read twice up to its pixels) with as many 128-byte text chunks as
+		// checkPNG allows: the most that image/png's skipping allocates, 64 times the file.
+		"text chunks":        {insertAfter(real["bw28x28.png"], "PLTE", text), ""},
+		"truncated png":      {craftPNG(side, side, 8, 0, 0, pngChunk("IDAT", zlibStored(rows))[:200]), "f.png: "},
+		"garbage idat":       {craftPNG(side, side, 8, 0, 0, pngChunk("IDAT", garbage[:8000]), iend), "f.png: "},
+		"jpeg garbage":       {append(append([]byte{}, sof...), garbage...), "f.png: "},
+		"jpeg truncated":     {sof, "f.png: "},
+		"jpeg bad scan":      {scan, "f.png: "},
+		"interlaced garbage": {ilGarbage, "f.png: "},
+		"jpeg sof then eoi":  {append(append([]byte{}, sof...), 0xff, 0xd9), "f.png: "},
+	}
+}
+
+// insertAfter inserts chunks into a PNG file after its first chunk of type typ.
+func insertAfter(file []byte, typ string, chunks []byte) []byte {
+	i := bytes.Index(file, []byte(typ)) - 4
+	end := i + pngChunkHead + int(binary.BigEndian.Uint32(file[i:])) + 4
+	return slices.Concat(file[:end], chunks, file[end:])
+}
+
+// TestReadImageAllocationBound checks imageAllocBound, and the error, on crafted hostile files
+// and real images, and reports what each allocates.
+func TestReadImageAllocationBound(t *testing.T) {
+	for name, tc := range hostileImages(t) {
+		x, alloc, err := measureDecode(tc.file, fuzzSide, fuzzSide, 1)
+		most := imageAllocBound(tc.file, fuzzSide, fuzzSide)
+		t.Logf("%-18s %9d bytes, %9d allocated (%.1f×), %d IDAT bytes: %v", name, len(tc.file), alloc, float64(alloc)/float64(len(tc.file)), pngPixelBytes(tc.file), err)
+		if alloc > most {
+			t.Errorf("%s: allocated %d bytes for a %d-byte file (at most %d)", name, alloc, len(tc.file), most)
+		}
+		switch {
+		case tc.want == "" && (err != nil || len(x) != fuzzSide*fuzzSide):
+			t.Errorf("%s: %d values, %v", name, len(x), err)
+		case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want it to start %q", name, err, tc.want)
+		}
+	}
+	for name, file := range testImages(t) {
+		x, alloc, err := measureDecode(file, fuzzSide, fuzzSide, 255)
+		if most := imageAllocBound(file, fuzzSide, fuzzSide); alloc > most {
+			t.Errorf("%s: allocated %d bytes for a %d-byte file (at most %d)", name, alloc, len(file), most)
+		}
+		if strings.Contains(name, "28x28") || name == "interlaced.png" {
+			t.Logf("%-18s %9d bytes, %9d allocated: %d values, %v", name, len(file), alloc, len(x), err)
+			if err != nil || len(x) != fuzzSide*fuzzSide || slicesMax(x) > 1 || math.IsNaN(float64(slicesMax(x))) {
+				t.Errorf("%s: %d values, %v", name, len(x), err)
+			}
+		} else if err == nil {
+			t.Errorf("%s: decoded for a 28×28 network", name)
+		}
+	}
+}
+
+// slicesMax is the largest of x.
+func slicesMax(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	return m
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -22,6 +23,36 @@ import (
 // maxImageBytes bounds an image file given to -predict: a network's input image is small, and a
 // decompression bomb must not be decoded.
 const maxImageBytes = 64 << 20
+
+// The framing of a PNG file: its signature, then chunks of a 4-byte length, a 4-byte type, the
+// data and a 4-byte CRC.
+const (
+	pngSignature = "\x89PNG\r\n\x1a\n"
+	pngChunkHead = 8 // the length and the type
+)
+
+// maxPNGChunks and pngBytesPerChunk bound the chunks of a PNG given to -predict: at most
+// maxPNGChunks, and one more for every pngBytesPerChunk bytes of the file. image/png allocates a
+// 4 KiB buffer for every chunk it skips (text, metadata, and pixel data after the image's end),
+// twice for a paletted image's chunks before its pixels, so a file of empty 12-byte chunks would
+// otherwise allocate 680 times its size; within the bound the skipped chunks allocate at most
+// 512 KiB and 64 times the file's size. An image holds a few chunks: a header, a palette, a
+// dozen metadata chunks, and its pixel data in chunks of 8 KiB or more.
+const (
+	maxPNGChunks     = 64
+	pngBytesPerChunk = 128
+)
+
+// maxPNGPixelData is the most compressed pixel data (the IDAT chunks) that a PNG of an h×w image
+// may hold: twice its raw size in the widest pixel format (16-bit RGBA, a filter byte per row),
+// and 4 KiB, room for any encoder's framing and flushes (zlib's stored blocks add 5 bytes per
+// 64 KiB). Go's inflater allocates its Huffman tables anew, up to 42 KiB, for every block, and
+// an empty block takes 50 bytes, so compressed data allocates up to 870 times its size however
+// little it inflates to; the bound keeps that to a multiple of the network's image size, and
+// the time spent too.
+func maxPNGPixelData(h, w int) int64 {
+	return 2*int64(h)*(8*int64(w)+1) + 4<<10
+}
 
 // predict prints one CSV line per input row or image: a classifier's class name (its index when
 // the classes have no names) and probability, or a regression's predicted values. The inputs are
@@ -188,9 +219,10 @@ func readImage(job Job, path string) ([]float32, error) {
 // The image's size is checked against h×w from its header (image.DecodeConfig) before any pixel
 // is decoded, so a header that claims a huge image is refused without allocating for it; the
 // decoders then allocate for those h×w pixels only, and stop at the first byte of pixel data
-// beyond them, so neither a decompression bomb nor a truncated file can make them allocate more
-// (FuzzReadImage and TestReadImageAllocationBound state the bound). maxImageBytes bounds the
-// bytes read, and so the time spent.
+// beyond them, so neither a decompression bomb nor a truncated file can make them allocate more.
+// What the decoders allocate in proportion to the file (see maxPNGChunks and maxPNGPixelData) is
+// bounded by checkPNG; FuzzReadImage and TestReadImageAllocationBound state the bounds.
+// maxImageBytes bounds the bytes read, and so the time spent.
 func decodeImage(name string, r io.ReadSeeker, h, w int, scale float32) ([]float32, error) {
 	cfg, format, err := image.DecodeConfig(io.LimitReader(r, maxImageBytes))
 	if err != nil {
@@ -201,6 +233,14 @@ func decodeImage(name string, r io.ReadSeeker, h, w int, scale float32) ([]float
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
+	}
+	if format == "png" {
+		if err := checkPNG(name, r, h, w); err != nil {
+			return nil, err
+		}
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
 	}
 	img, _, err := image.Decode(io.LimitReader(r, maxImageBytes))
 	if err != nil {
@@ -218,4 +258,46 @@ func decodeImage(name string, r io.ReadSeeker, h, w int, scale float32) ([]float
 		return nil, errors.New(name + ": the decoded image has an unexpected size")
 	}
 	return x, nil
+}
+
+// checkPNG walks the chunks of the PNG file that r holds, from its start to its IEND chunk, and
+// refuses one with more chunks than maxPNGChunks and pngBytesPerChunk allow, or more pixel data
+// than maxPNGPixelData(h, w): what image/png and compress/flate would allocate for them grows
+// with the file, not with the image. It reads the chunks' lengths and types only; a file whose
+// framing is broken passes, for image/png to report what is wrong with it.
+func checkPNG(name string, r io.Reader, h, w int) error {
+	br := bufio.NewReaderSize(io.LimitReader(r, maxImageBytes), 4<<10)
+	var head [pngChunkHead]byte
+	if _, err := io.ReadFull(br, head[:len(pngSignature)]); err != nil || string(head[:len(pngSignature)]) != pngSignature {
+		return nil
+	}
+	chunks, size, pixels := int64(0), int64(len(pngSignature)), int64(0)
+	most := maxPNGPixelData(h, w)
+	for {
+		if _, err := io.ReadFull(br, head[:]); err != nil {
+			break
+		}
+		n := int64(binary.BigEndian.Uint32(head[:4]))
+		chunks++
+		size += int64(len(head))
+		if string(head[4:]) == "IDAT" {
+			if pixels += n; pixels > most {
+				return fmt.Errorf("%s: the png image's pixel data (its IDAT chunks) exceeds %d bytes, more than a %d×%d image can need", name, most, w, h)
+			}
+		}
+		// The decoder stops at IEND, and cannot read a chunk longer than the file may be.
+		if string(head[4:]) == "IEND" || n > maxImageBytes {
+			break
+		}
+		// size counts the bytes that are there, not those that a chunk's length claims.
+		d, err := br.Discard(int(n) + 4)
+		size += int64(d)
+		if err != nil {
+			break
+		}
+	}
+	if chunks > maxPNGChunks+size/pngBytesPerChunk {
+		return fmt.Errorf("%s: the png file has %d chunks in %d bytes; at most %d, and one more per %d bytes, are read (an image has a few)", name, chunks, size, maxPNGChunks, pngBytesPerChunk)
+	}
+	return nil
 }

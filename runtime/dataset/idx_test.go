@@ -193,7 +193,13 @@ func FuzzReadIDX(f *testing.F) {
 		if err := os.WriteFile(path, file, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		dims, data, err := ReadIDX(path)
+		runtime.ReadMemStats(&after)
+		if got, most := after.TotalAlloc-before.TotalAlloc, idxAllocBound(file); got > most {
+			t.Fatalf("allocated %d bytes for a %d-byte file (at most %d)", got, len(file), most)
+		}
 		if err != nil {
 			if dims != nil || data != nil || !strings.HasPrefix(err.Error(), "dataset: "+path+": ") {
 				t.Fatalf("error %v with dims %v", err, dims)

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -763,7 +764,13 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(Magic))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ts := sentinel()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		classes, err := Decode("fuzz", data, fp, ts, -1)
+		runtime.ReadMemStats(&after)
+		if got, most := after.TotalAlloc-before.TotalAlloc, decodeAllocBound(len(data)); got > most {
+			t.Fatalf("allocated %d bytes for a %d-byte file (at most %d)", got, len(data), most)
+		}
 		if err != nil {
 			if !unchanged(ts) || classes != nil {
 				t.Fatalf("%v, and the tensors changed or classes %q came back", err, classes)
