@@ -48,8 +48,14 @@ func suggestion(word string, candidates []string) string {
 
 // distance is the Levenshtein distance between a and b, in bytes.
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	// The rows live on the stack for the names a spec's keys are compared with (a few dozen
+	// bytes): a hostile spec asks for a suggestion for every one of its unknown keys.
+	var rows [2][64]int
+	prev, cur := rows[0][:0], rows[1][:0]
+	if len(b)+1 > len(rows[0]) {
+		prev, cur = make([]int, 0, len(b)+1), make([]int, 0, len(b)+1)
+	}
+	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
