@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/nngen/nngen/runtime/internal/deflatetest"
 	"hash/adler32"
 	"hash/crc32"
 	"image"
@@ -13,7 +14,6 @@ import (
 	"image/png"
 	"io/fs"
 	"math"
-	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -174,123 +174,14 @@ func interlacedGray(w, h int) []byte {
 	return craftPNG(uint32(w), uint32(h), 8, 0, 1, pngChunk("IDAT", zlibStored(raw)), pngChunk("IEND", nil))
 }
 
-// bitWriter writes a deflate stream: values least significant bit first, Huffman codes most
-// significant bit first.
-type bitWriter struct {
-	b   []byte
-	acc uint64
-	n   uint
-}
-
-func (w *bitWriter) bits(v uint64, n uint) {
-	w.acc |= v << w.n
-	for w.n += n; w.n >= 8; w.n -= 8 {
-		w.b = append(w.b, byte(w.acc))
-		w.acc >>= 8
-	}
-}
-
-func (w *bitWriter) code(c uint64, n uint) { w.bits(bits.Reverse64(c)>>(64-n), n) }
-
-// align pads to a byte boundary with zero bits.
-func (w *bitWriter) align() {
-	if w.n > 0 {
-		w.bits(0, 8-w.n)
-	}
-}
-
-// canonical is the canonical Huffman code of every symbol of a code of these lengths (0 for an
-// unused symbol), as deflate assigns them.
-func canonical(lengths []int) []uint64 {
-	var count, next [16]uint64
-	for _, l := range lengths {
-		count[l]++
-	}
-	count[0] = 0
-	for l := 1; l < 16; l++ {
-		next[l] = (next[l-1] + count[l-1]) << 1
-	}
-	codes := make([]uint64, len(lengths))
-	for s, l := range lengths {
-		if l > 0 {
-			codes[s] = next[l]
-			next[l]++
-		}
-	}
-	return codes
-}
-
-// deepCode is the lengths of a complete Huffman code of n symbols, as many of them as fit with
-// 10 bits or more and the longest 15, for Go's inflater to build the most link tables for: the
-// 9-bit prefixes beyond link get a table of 2^(15-9) entries each.
-func deepCode(n, long int) []int {
-	var lengths []int
-	for rest, b := 512-long, 8; b >= 0; b-- {
-		if rest&(1<<b) != 0 {
-			lengths = append(lengths, 9-b) // the short codes fill the prefixes before link
-		}
-	}
-	for range long - 1 {
-		lengths = append(lengths, 10, 10)
-	}
-	lengths = append(lengths, 10, 11, 12, 13, 14, 15, 15) // the one prefix that reaches 15 bits
-	return append(lengths, make([]int, n-len(lengths))...)
-}
-
-// emptyBlocks writes n non-final dynamic deflate blocks that hold nothing but their end: each
-// makes Go's inflater build (and allocate) Huffman tables with 137 + 8 link tables of 64
-// entries, in 50 bytes. Code-length symbol 16 (repeat the last length) gets a 1-bit code, 0 to
-// 15 5 bits each.
-func emptyBlocks(w *bitWriter, n int) {
-	lit, dist := deepCode(286, 137), deepCode(30, 8)
-	lit[256], lit[0] = lit[0], lit[256] // the end of block must have a code: give it the 1-bit one
-	clen := make([]int, 19)
-	for s := range 16 {
-		clen[s] = 5
-	}
-	clen[16] = 1
-	ccode, litCode := canonical(clen), canonical(lit)
-	order := []int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
-	lengths := func(ls []int) {
-		for i := 0; i < len(ls); {
-			w.code(ccode[ls[i]], uint(clen[ls[i]]))
-			run := 1
-			for run < len(ls)-i && ls[i+run] == ls[i] {
-				run++
-			}
-			i++
-			// Symbol 16 and 2 bits: 3 to 6 more of the same; fewer are written out.
-			for run--; run >= 3; {
-				r := min(run, 6)
-				w.code(ccode[16], 1)
-				w.bits(uint64(r-3), 2)
-				i, run = i+r, run-r
-			}
-		}
-	}
-	for range n {
-		w.bits(0, 1)            // not the final block
-		w.bits(2, 2)            // dynamic Huffman codes
-		w.bits(286-257, 5)      // HLIT
-		w.bits(30-1, 5)         // HDIST
-		w.bits(uint64(19-4), 4) // HCLEN
-		for _, s := range order {
-			w.bits(uint64(clen[s]), 3)
-		}
-		lengths(lit)
-		lengths(dist)
-		w.code(litCode[256], uint(lit[256]))
-	}
-}
-
 // storedBlock writes data as the final, stored deflate block.
-func storedBlock(w *bitWriter, data []byte) {
-	w.bits(1, 1) // final
-	w.bits(0, 2) // stored
-	w.align()
-	w.b = binary.LittleEndian.AppendUint16(w.b, uint16(len(data)))
-	w.b = binary.LittleEndian.AppendUint16(w.b, ^uint16(len(data)))
-	w.b = append(w.b, data...)
+func storedBlock(w *deflatetest.Writer, data []byte) {
+	w.Bits(1, 1) // final
+	w.Bits(0, 2) // stored
+	w.Align()
+	w.B = binary.LittleEndian.AppendUint16(w.B, uint16(len(data)))
+	w.B = binary.LittleEndian.AppendUint16(w.B, ^uint16(len(data)))
+	w.B = append(w.B, data...)
 }
 
 // zlib wraps a deflate stream that inflates to data (for its checksum) in zlib's framing.
@@ -301,42 +192,42 @@ func zlib(deflate, data []byte) []byte {
 
 // zlibStored is data (at most 64 KiB) as a zlib stream of one stored block.
 func zlibStored(data []byte) []byte {
-	var w bitWriter
+	var w deflatetest.Writer
 	storedBlock(&w, data)
-	return zlib(w.b, data)
+	return zlib(w.B, data)
 }
 
 // zlibChurn is data (at most 64 KiB) as a zlib stream of n empty dynamic blocks, then a stored
 // one: valid, and as costly to inflate as a stream of its size can be.
 func zlibChurn(n int, data []byte) []byte {
-	var w bitWriter
-	emptyBlocks(&w, n)
+	var w deflatetest.Writer
+	deflatetest.EmptyBlocks(&w, n)
 	storedBlock(&w, data)
-	return zlib(w.b, data)
+	return zlib(w.B, data)
 }
 
 // zlibZeros is a zlib stream (its checksum left out) that inflates to n zero bytes, with
 // deflate's best ratio, 1032 to 1: one dynamic block whose literal 0, length 258 and distance 1
 // have codes of 2, 1 and 1 bits, so that each 258 zeros but the first take two zero bits.
 func zlibZeros(n int64) []byte {
-	var w bitWriter
-	w.bits(1, 1)    // final
-	w.bits(2, 2)    // dynamic
-	w.bits(29, 5)   // HLIT: 286 lengths
-	w.bits(0, 5)    // HDIST: 1
-	w.bits(18-4, 4) // HCLEN: code lengths for the first 18 in order
+	var w deflatetest.Writer
+	w.Bits(1, 1)    // final
+	w.Bits(2, 2)    // dynamic
+	w.Bits(29, 5)   // HLIT: 286 lengths
+	w.Bits(0, 5)    // HDIST: 1
+	w.Bits(18-4, 4) // HCLEN: code lengths for the first 18 in order
 	// Code-length codes: 0 and 1 and 2 and 18 (a run of zeros) get 2 bits each.
 	order := []int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1}
 	clen := make([]int, 19)
 	clen[0], clen[1], clen[2], clen[18] = 2, 2, 2, 2
 	for _, s := range order {
-		w.bits(uint64(clen[s]), 3)
+		w.Bits(uint64(clen[s]), 3)
 	}
-	cc := canonical(clen)
-	put := func(s int) { w.code(cc[s], uint(clen[s])) }
+	cc := deflatetest.Canonical(clen)
+	put := func(s int) { w.Code(cc[s], uint(clen[s])) }
 	zeros := func(k int) { // a run of k zeros, 11 to 138
 		put(18)
-		w.bits(uint64(k-11), 7)
+		w.Bits(uint64(k-11), 7)
 	}
 	lit := make([]int, 286)
 	lit[0], lit[256], lit[285] = 2, 2, 1
@@ -347,13 +238,13 @@ func zlibZeros(n int64) []byte {
 	zeros(28)  // 257 to 284
 	put(1)     // 285: length 258
 	put(1)     // distance 0 (distance 1): the only one
-	lc := canonical(lit)
-	w.code(lc[0], 2)
+	lc := deflatetest.Canonical(lit)
+	w.Code(lc[0], 2)
 	for range (n - 1) / 258 / 4 { // four length-distance pairs a byte
-		w.bits(0, 8)
+		w.Bits(0, 8)
 	}
-	w.code(lc[256], 2)
-	return append([]byte{0x78, 0x01}, w.b...)
+	w.Code(lc[256], 2)
+	return append([]byte{0x78, 0x01}, w.B...)
 }
 
 // FuzzReadImage checks decodeImage on any bytes, for a 28×28 network trained on IDX bytes (its

@@ -3,8 +3,8 @@ package dataset
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/nngen/nngen/runtime/internal/deflatetest"
 	"hash/crc32"
-	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -48,118 +48,18 @@ func readIDXAllocs(path string) (uint64, error) {
 	return after.TotalAlloc - before.TotalAlloc, err
 }
 
-// deflateBits writes a deflate stream: values least significant bit first, Huffman codes most
-// significant bit first.
-type deflateBits struct {
-	b   []byte
-	acc uint64
-	n   uint
-}
-
-func (w *deflateBits) bits(v uint64, n uint) {
-	w.acc |= v << w.n
-	for w.n += n; w.n >= 8; w.n -= 8 {
-		w.b = append(w.b, byte(w.acc))
-		w.acc >>= 8
-	}
-}
-
-func (w *deflateBits) code(c uint64, n uint) { w.bits(bits.Reverse64(c)>>(64-n), n) }
-
-// canonicalCodes is the canonical Huffman code of every symbol of a code of these lengths.
-func canonicalCodes(lengths []int) []uint64 {
-	var count, next [16]uint64
-	for _, l := range lengths {
-		if l > 0 {
-			count[l]++
-		}
-	}
-	for l := 1; l < 16; l++ {
-		next[l] = (next[l-1] + count[l-1]) << 1
-	}
-	codes := make([]uint64, len(lengths))
-	for s, l := range lengths {
-		if l > 0 {
-			codes[s] = next[l]
-			next[l]++
-		}
-	}
-	return codes
-}
-
-// costlyCode is the lengths of a complete Huffman code of n symbols with long of its 9-bit
-// prefixes extended to 10 bits or more and one to 15, for which Go's inflater allocates a link
-// table of 2^(15-9) entries per long prefix.
-func costlyCode(n, long int) []int {
-	var lengths []int
-	for rest, b := 512-long, 8; b >= 0; b-- {
-		if rest&(1<<b) != 0 {
-			lengths = append(lengths, 9-b)
-		}
-	}
-	for range long - 1 {
-		lengths = append(lengths, 10, 10)
-	}
-	lengths = append(lengths, 10, 11, 12, 13, 14, 15, 15)
-	return append(lengths, make([]int, n-len(lengths))...)
-}
-
-// emptyDeflateBlocks writes n non-final dynamic blocks that hold nothing but their end, each
-// making Go's inflater allocate 42 KiB of tables, in 50 bytes.
-func emptyDeflateBlocks(w *deflateBits, n int) {
-	lit, dist := costlyCode(286, 137), costlyCode(30, 8)
-	lit[256], lit[0] = lit[0], lit[256] // the end of block must have a code
-	clen := make([]int, 19)
-	for s := range 16 {
-		clen[s] = 5
-	}
-	clen[16] = 1 // repeat the last length 3 to 6 times
-	ccode, litCode := canonicalCodes(clen), canonicalCodes(lit)
-	lengths := func(ls []int) {
-		for i := 0; i < len(ls); {
-			w.code(ccode[ls[i]], uint(clen[ls[i]]))
-			run := 1
-			for run < len(ls)-i && ls[i+run] == ls[i] {
-				run++
-			}
-			i++
-			for run--; run >= 3; {
-				r := min(run, 6)
-				w.code(ccode[16], 1)
-				w.bits(uint64(r-3), 2)
-				i, run = i+r, run-r
-			}
-		}
-	}
-	for range n {
-		w.bits(0, 1) // not final
-		w.bits(2, 2) // dynamic
-		w.bits(286-257, 5)
-		w.bits(30-1, 5)
-		w.bits(19-4, 4)
-		for _, s := range []int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15} {
-			w.bits(uint64(clen[s]), 3)
-		}
-		lengths(lit)
-		lengths(dist)
-		w.code(litCode[256], uint(lit[256]))
-	}
-}
-
 // gzipChurn is data (at most 64 KiB) as a valid gzip file whose deflate stream holds n empty
 // dynamic blocks before a stored block of the data.
 func gzipChurn(n int, data []byte) []byte {
-	var w deflateBits
-	emptyDeflateBlocks(&w, n)
-	w.bits(1, 1) // final
-	w.bits(0, 2) // stored
-	if w.n > 0 {
-		w.bits(0, 8-w.n)
-	}
-	w.b = binary.LittleEndian.AppendUint16(w.b, uint16(len(data)))
-	w.b = binary.LittleEndian.AppendUint16(w.b, ^uint16(len(data)))
-	w.b = append(w.b, data...)
-	file := append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, w.b...)
+	var w deflatetest.Writer
+	deflatetest.EmptyBlocks(&w, n)
+	w.Bits(1, 1) // final
+	w.Bits(0, 2) // stored
+	w.Align()
+	w.B = binary.LittleEndian.AppendUint16(w.B, uint16(len(data)))
+	w.B = binary.LittleEndian.AppendUint16(w.B, ^uint16(len(data)))
+	w.B = append(w.B, data...)
+	file := append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, w.B...)
 	file = binary.LittleEndian.AppendUint32(file, crc32.ChecksumIEEE(data))
 	return binary.LittleEndian.AppendUint32(file, uint32(len(data)))
 }
