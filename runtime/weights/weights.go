@@ -154,13 +154,15 @@ func describe(name string, shape []int) string {
 	return fmt.Sprintf("%s %v", showName(name), shape)
 }
 
-// showName returns name as it is when it is plain printable text, quoted otherwise.
+// showName returns name as it is when it is plain printable text, quoted otherwise. It asks
+// strconv.IsPrint, which is unicode.IsPrint on strconv's compact tables: those are in every
+// program that prints with fmt, unicode's category tables (12 KB) are not.
 func showName(name string) string {
 	if name == "" {
 		return `""`
 	}
 	for _, r := range name {
-		if !unicode.IsPrint(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+		if !strconv.IsPrint(r) || unicode.IsSpace(r) || r == utf8.RuneError {
 			return strconv.Quote(name)
 		}
 	}
