@@ -57,18 +57,35 @@ func TestCSVExamples(t *testing.T) {
 		{"../../examples/diabetes/diabetes.yaml", "mae", func(v float64) bool { return v <= 50 }, "<= 50", nil, 442},
 	} {
 		t.Run(filepath.Base(ex.spec), func(t *testing.T) {
-			weights := filepath.Join(t.TempDir(), "w.weights")
-			code, out, errOut := runCLI("train", ex.spec, "--weights", weights)
+			dir := t.TempDir()
+			weights, curves, report := filepath.Join(dir, "w.weights"), filepath.Join(dir, "curves.png"), filepath.Join(dir, "report.png")
+			code, out, errOut := runCLI("train", ex.spec, "--weights", weights, "--plot", curves)
 			if code != 0 {
 				t.Fatalf("nngen train: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if w, h := checkPNG(t, curves); w != 1040 || h != 472 { // two panels, no learning rate
+				t.Errorf("train --plot: %dx%d pixels, want 1040x472", w, h)
 			}
 			v := testMetric(t, out, ex.metric)
 			if !ex.ok(v) {
 				t.Errorf("test %s %.4f, want %s", ex.metric, v, ex.bar)
 			}
-			code, evalOut, errOut := runCLI("eval", ex.spec, "--weights", weights)
+			code, evalOut, errOut := runCLI("eval", ex.spec, "--weights", weights, "--plot", report, "--plot-width", "600", "--plot-height", "640")
 			if code != 0 {
 				t.Fatalf("nngen eval: exit %d\n%s\n%s", code, evalOut, errOut)
+			}
+			if w, h := checkPNG(t, report); w != 600 || h != 640 {
+				t.Errorf("eval --plot: %dx%d pixels, want 600x640", w, h)
+			}
+			// The report: scikit-learn's classification_report and the matrix, or the errors.
+			wants := []string{"precision    recall  f1-score   support\n", " accuracy         ", "weighted avg  ", "confusion matrix"}
+			if ex.classes == nil {
+				wants = []string{"mae      rmse        r2   samples\n", "\nprogression  "}
+			}
+			for _, want := range wants {
+				if !strings.Contains(evalOut, want) {
+					t.Errorf("eval's report lacks %q:\n%s", want, evalOut)
+				}
 			}
 			if got := testMetric(t, evalOut, ex.metric); got != v {
 				t.Errorf("eval: test %s %v, train said %v", ex.metric, got, v)
@@ -221,5 +238,54 @@ func TestPredictImages(t *testing.T) {
 	code, _, errOut := runCLI("predict", "../../examples/mnist.yaml", "--weights", "../../examples/embed/mnist.weights", small)
 	if code != 1 || !strings.Contains(errOut, "the png image is 20×20 pixels; the network takes 28×28") {
 		t.Errorf("a 20×20 image: exit %d, %q", code, errOut)
+	}
+}
+
+// TestPlotLearningRate trains iris with ReduceLROnPlateau, which halves the rate as the loss
+// stalls: the history gets its learning_rate column, and the plot a panel of it.
+func TestPlotLearningRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and trains a generated package")
+	}
+	dir := t.TempDir()
+	src, err := os.ReadFile("../../examples/iris/iris.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs("../../examples/iris/data/iris.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := strings.Replace(string(src), "fit: {epochs: 100, batch_size: 16, seed: 1}",
+		"fit: {epochs: 40, batch_size: 16, seed: 1, validation_split: 0.2, callbacks: [{type: reduce_lr_on_plateau, monitor: loss, patience: 2, factor: 0.5, min_delta: 0.01}]}", 1)
+	spec = strings.Replace(spec, "train: data/iris.csv", "train: "+abs, 1)
+	if !strings.Contains(spec, "reduce_lr_on_plateau") || !strings.Contains(spec, abs) {
+		t.Fatal("examples/iris/iris.yaml changed: update this test's edits")
+	}
+	path, history, curves := filepath.Join(dir, "iris.yaml"), filepath.Join(dir, "h.csv"), filepath.Join(dir, "h.png")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("train", path, "--weights", filepath.Join(dir, "w"), "--history", history, "--plot", curves)
+	if code != 0 {
+		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)
+	}
+	b, err := os.ReadFile(history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if lines[0] != "epoch,accuracy,learning_rate,loss,val_accuracy,val_loss,seconds" || !strings.Contains(out, "ReduceLROnPlateau reducing learning rate") {
+		t.Fatalf("header %q; output:\n%s", lines[0], out)
+	}
+	rates := map[string]bool{}
+	for _, line := range lines[1:] {
+		rates[strings.Split(line, ",")[2]] = true
+	}
+	if len(rates) < 2 || !rates["0.009999999776482582"] {
+		t.Errorf("learning rates %v; want 0.01 (as a float32) and the reduced ones", rates)
+	}
+	if w, h := checkPNG(t, curves); w != 1560 || h != 472 { // three panels: loss, accuracy, learning rate
+		t.Errorf("plot %dx%d pixels, want 1560x472", w, h)
 	}
 }

@@ -4,9 +4,10 @@
 // Usage:
 //
 //	nngen gen SPEC [-o DIR] [-pkg NAME] [-import PATH]
-//	nngen train SPEC [--epochs N] [--seed S] [--weights FILE] [--history FILE] [--data DIR]
-//	nngen eval SPEC --weights FILE [--data DIR]
+//	nngen train SPEC [--epochs N] [--seed S] [--weights FILE] [--history FILE] [--plot FILE] [--data DIR]
+//	nngen eval SPEC --weights FILE [--plot FILE] [--data DIR]
 //	nngen predict SPEC --weights FILE [INPUT...]
+//	nngen plot HISTORY.csv -o FILE [-width W] [-height H] [-title T]
 //	nngen version
 //	nngen help
 //
@@ -16,7 +17,12 @@
 // with the go command against the very nngen this binary was built from (inside the spec's module
 // when that module requires it, else in a temporary module), trains on the spec's data, writes the
 // weights (default NAME.weights) and ends with the test loss and metrics. eval does the same
-// without training, from a weights file. predict prints one CSV line per row of the INPUT CSV files
+// without training, from a weights file, and prints before that line a classifier's confusion
+// matrix and scikit-learn's classification report, or a regression's MAE, RMSE and R² per
+// output. --plot FILE (.png or .svg) draws train's history (loss and metrics per epoch,
+// training and validation, the best epoch, the learning rate where it changed) or eval's
+// confusion matrix as a heat map (or, for regression, the predictions against the true values);
+// plot draws a history that --history saved, or Keras' CSVLogger. predict prints one CSV line per row of the INPUT CSV files
 // (standard input when none is given) or per PNG or JPEG image: the class name and its probability,
 // or the predicted values.
 //
@@ -62,12 +68,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runTrain(rest, stdout, stderr, modeEval)
 	case "predict":
 		err = runTrain(rest, stdout, stderr, modePredict)
+	case "plot":
+		err = runPlot(rest, stdout, stderr)
 	case "version", "-version", "--version":
 		printVersion(stdout)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 	default:
-		fmt.Fprintf(stderr, "nngen: unknown command %q; want gen, train, eval, predict, version or help\n", cmd)
+		fmt.Fprintf(stderr, "nngen: unknown command %q; want gen, train, eval, predict, plot, version or help\n", cmd)
 		return 2
 	}
 	if err == nil {
@@ -99,14 +107,20 @@ func usage(w io.Writer) {
 Usage:
   nngen gen SPEC [-o DIR] [-pkg NAME] [-import PATH]
         write the generated package for SPEC into DIR (default: ./NAME)
-  nngen train SPEC [--epochs N] [--seed S] [--weights FILE] [--history FILE] [--data DIR]
+  nngen train SPEC [--epochs N] [--seed S] [--weights FILE] [--history FILE] [--plot FILE] [--data DIR]
         generate, build and run the trainer: train on the spec's data, write the
-        weights (default NAME.weights), print the test loss and metrics
-  nngen eval SPEC --weights FILE [--data DIR]
-        evaluate saved weights on the spec's test set
+        weights (default NAME.weights), print the test loss and metrics;
+        --plot draws the history (.png or .svg)
+  nngen eval SPEC --weights FILE [--plot FILE] [--data DIR]
+        evaluate saved weights on the spec's test set: the confusion matrix and
+        classification report, or MAE, RMSE and R²; --plot draws the matrix as a
+        heat map, or the predictions against the true values
   nngen predict SPEC --weights FILE [INPUT...]
         print the predictions of saved weights, one CSV line per row of the INPUT
         CSV files (standard input when none is given) or per PNG or JPEG image
+  nngen plot HISTORY.csv -o FILE [-width W] [-height H] [-title T]
+        draw a history saved by --history (or Keras' CSVLogger) into a .png or
+        .svg image, W×H pixels
   nngen version
         print nngen's version, which trainers are built against
   nngen help
@@ -116,5 +130,6 @@ Examples:
   go run ./cmd/nngen train examples/mnist.yaml
   go run ./cmd/nngen train examples/iris/iris.yaml
   go run ./cmd/nngen predict examples/iris/iris.yaml --weights iris.weights examples/iris/data/iris.csv
+  go run ./cmd/nngen train examples/mnist.yaml --plot docs/mnist-training.png
 `)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,9 +10,12 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
+	"time"
 
+	"github.com/nngen/nngen/cmd/nngen/internal/plots"
 	"github.com/nngen/nngen/spec"
 )
 
@@ -32,6 +36,17 @@ func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
 	var dataDir *string
 	if mode != modePredict {
 		dataDir = fs.String("data", "", "folder of the data set's IDX files, or that a csv spec's files are relative to (default: the spec's data.dir or folder; for mnist the GoMNIST module)")
+	}
+	var plotFile *string
+	var plotW, plotH *int
+	if mode != modePredict {
+		what := "the training history: loss and metrics per epoch"
+		if evalOnly {
+			what = "the confusion matrix as a heat map (a classifier) or the predictions against the true values (regression)"
+		}
+		plotFile = fs.String("plot", "", "draw "+what+" into this .png or .svg file")
+		plotW = fs.Int("plot-width", 0, "the --plot image's width in pixels (default: the figure's)")
+		plotH = fs.Int("plot-height", 0, "the --plot image's height in pixels (default: the figure's)")
 	}
 	var epochs *int
 	var seed *uint64
@@ -64,9 +79,34 @@ func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
 	if evalOnly && *weights == "" {
 		return usageError{mode + " needs --weights FILE, the weights to " + map[string]string{modeEval: "evaluate", modePredict: "predict with"}[mode]}
 	}
+	if plotFile != nil && *plotFile != "" {
+		// Refuse a file that cannot be drawn before the training, not after.
+		if err := checkImage(*plotFile, *plotW, *plotH); err != nil {
+			return err
+		}
+	}
 	m, err := spec.Load(specPath)
 	if err != nil {
 		return err
+	}
+	if plotFile != nil && *plotFile != "" && !evalOnly {
+		if err := plots.CheckCurves(historyPanels(m), *plotW, *plotH); err != nil {
+			return usageError{"--plot " + *plotFile + ": " + err.Error()}
+		}
+	}
+	var plotData string // the trainer's history or report data, which --plot draws
+	if plotFile != nil && *plotFile != "" {
+		switch {
+		case !evalOnly && *history != "":
+			plotData = *history
+		default:
+			tmp, err := os.MkdirTemp("", "nngen-plot-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			plotData = filepath.Join(tmp, "data.csv")
+		}
 	}
 
 	var trainerArgs []string
@@ -91,6 +131,9 @@ func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
 	switch mode {
 	case modeEval:
 		trainerArgs = append(trainerArgs, "-eval")
+		if plotData != "" {
+			trainerArgs = append(trainerArgs, "-report-data", plotData)
+		}
 	case modePredict:
 		trainerArgs = append(append(trainerArgs, "-predict"), inputs...)
 	default:
@@ -100,8 +143,8 @@ func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
 		if set["seed"] {
 			trainerArgs = append(trainerArgs, "-seed", strconv.FormatUint(*seed, 10))
 		}
-		if *history != "" {
-			trainerArgs = append(trainerArgs, "-history", *history)
+		if *history != "" || plotData != "" {
+			trainerArgs = append(trainerArgs, "-history", cmp.Or(*history, plotData))
 		}
 		if *ckpt != "" {
 			trainerArgs = append(trainerArgs, "-checkpoint", *ckpt)
@@ -124,13 +167,28 @@ func runTrain(args []string, stdout, stderr io.Writer, mode string) error {
 	defer cleanup()
 	cmd := exec.Command(bin, trainerArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	title := fmt.Sprintf("%s (%s)", m.Name, filepath.Base(specPath))
+	started := time.Now()
 	if err := runChild(cmd); err != nil {
+		if fi, serr := os.Stat(plotData); plotData != "" && !evalOnly && serr == nil && !fi.ModTime().Before(started) {
+			// An interrupted or diverged training wrote the history so far: draw that.
+			if derr := drawFile(plotData, *plotFile, title, *plotW, *plotH); derr == nil {
+				fmt.Fprintf(stderr, "plot of the history so far written to %s\n", *plotFile)
+			}
+		}
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ee.ExitCode() > 0 {
 			return exitError(ee.ExitCode()) // the trainer has printed its error
 		}
 		return fmt.Errorf("running the trainer: %w", err)
 	}
+	if plotData == "" {
+		return nil
+	}
+	if err := drawFile(plotData, *plotFile, title, *plotW, *plotH); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "plot written to %s\n", *plotFile) // stdout ends with the test figures
 	return nil
 }
 
@@ -160,4 +218,14 @@ func runChild(cmd *exec.Cmd) error {
 		}
 	}()
 	return cmd.Wait()
+}
+
+// historyPanels is the panels of the history figure of a training of m: the loss, each metric,
+// and the learning rate when a schedule or ReduceLROnPlateau may change it.
+func historyPanels(m *spec.Model) int {
+	n := 1 + len(m.Compile.Metrics)
+	if m.Compile.Optimizer.Schedule != nil || slices.ContainsFunc(m.Fit.Callbacks, func(c spec.Callback) bool { return c.Type == "reduce_lr_on_plateau" }) {
+		n++
+	}
+	return n
 }

@@ -123,6 +123,7 @@ type options struct {
 	every      int    // every how many epochs
 	resume     string // the checkpoint to continue from
 	eval       bool
+	reportData string // -eval's confusion matrix or (true, predicted) pairs, as CSV
 	predict    bool
 	quiet      bool
 	inputs     []string // -predict's files
@@ -135,9 +136,11 @@ func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: train [flags]\n       train -predict [flags] [INPUT...]\n\n"+
 			"Trains the %s network of %s on its data set, evaluates it on the test set\n"+
-			"and saves the weights. With -eval, evaluates saved weights instead; with -predict,\n"+
-			"prints the predictions of saved weights for the rows of CSV files (standard input\n"+
-			"when none is given) or for PNG and JPEG images.\n\n", job.Name, job.Spec)
+			"and saves the weights. With -eval, evaluates saved weights instead and prints,\n"+
+			"for a classifier, the confusion matrix and scikit-learn's classification report,\n"+
+			"for regression, each output's MAE, RMSE and R²; with -predict, prints the\n"+
+			"predictions of saved weights for the rows of CSV files (standard input when none\n"+
+			"is given) or for PNG and JPEG images.\n\n", job.Name, job.Spec)
 		fs.PrintDefaults()
 	}
 	fs.IntVar(&o.epochs, "epochs", job.Epochs, "training epochs")
@@ -149,7 +152,8 @@ func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
 		dataHelp = "folder that the spec's CSV files are relative to"
 	}
 	fs.StringVar(&o.data, "data", job.Data.Dir, dataHelp)
-	fs.BoolVar(&o.eval, "eval", false, "evaluate the weights file on the test set; do not train")
+	fs.BoolVar(&o.eval, "eval", false, "evaluate the weights file on the test set and print the evaluation report; do not train")
+	fs.StringVar(&o.reportData, "report-data", "", "with -eval, write the confusion matrix (a classifier) or the true and predicted values (regression) of the test set as CSV to this file")
 	fs.BoolVar(&o.predict, "predict", false, "print the predictions of the weights file for the inputs; do not train")
 	fs.BoolVar(&o.quiet, "quiet", false, "print no per-epoch progress")
 	fs.StringVar(&o.checkpoint, "checkpoint", job.Checkpoint, "keep a checkpoint of the run in this file, written at the end of every -checkpoint-every epochs and when interrupted (SIGINT, SIGTERM)")
@@ -173,6 +177,8 @@ func parseFlags(job Job, args []string, stderr io.Writer) (options, error) {
 		return o, usageError{errors.New("-weights: want a file name")}
 	case o.every < 1:
 		return o, usageError{fmt.Errorf("-checkpoint-every %d: want at least 1", o.every)}
+	case o.reportData != "" && !o.eval:
+		return o, usageError{errors.New("-report-data writes what -eval finds; give -eval too")}
 	case (o.eval || o.predict) && o.resume != "":
 		return o, usageError{errors.New("-resume continues a training; it does not go with -eval or -predict")}
 	}
@@ -200,11 +206,17 @@ func Run(job Job, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.eval {
+		if err := checkWritable(o.reportData); err != nil {
+			return err
+		}
 		if err := job.Model.Load(o.weights); err != nil {
 			return err
 		}
 		test, err := loadTest(job, data, classesOf(job.Model), stdout)
 		if err != nil {
+			return err
+		}
+		if err := evalReport(stdout, stderr, job, test, o.reportData); err != nil {
 			return err
 		}
 		return report(stdout, job, test)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
@@ -61,6 +62,11 @@ func resume(job Job, s stateful, path string, train *dataset.Set) (*fit.State, e
 	}
 	if err := s.train.SetStateScalars(scalars); err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %v", path, err)
+	}
+	// The checkpoint file (version 1) does not keep the epochs' learning rates: unknown, they
+	// are empty cells of the history.
+	for i := range state.History {
+		state.History[i].LearningRate = math.NaN()
 	}
 	if classes != nil {
 		if !slices.Equal(classes, train.Classes) && train.Classes != nil {

@@ -70,6 +70,10 @@ type Epoch struct {
 	ValLoss    float64   // NaN when there is no validation set
 	ValMetrics []float64 // NaN each when there is no validation set
 	Seconds    float64
+	// LearningRate is the rate of the epoch's last update (see epochRate), read before the
+	// callbacks' EpochEnd, so a ReduceLROnPlateau reduction at the end of epoch e shows from
+	// epoch e+1 on, as Keras 3's logs["learning_rate"] do; NaN when the network does not tell.
+	LearningRate float64
 }
 
 // Fit trains net on train for cfg.Epochs epochs, evaluating val after each one when it is not
@@ -359,6 +363,7 @@ func (l *loop) epoch(e int) (Epoch, error) {
 		}
 	}
 	h.Seconds = l.elapsed + time.Since(start).Seconds()
+	h.LearningRate = epochRate(l.net)
 	if !l.cb.epochEnd(&h) { // callbacks: on_epoch_end, before the summary line
 		return h, l.cb.err
 	}
@@ -384,6 +389,18 @@ type RateReporter interface {
 func learningRate(net Network) float64 {
 	if r, ok := net.(RateReporter); ok {
 		return r.CurrentLearningRate()
+	}
+	return math.NaN()
+}
+
+// epochRate is the learning rate an epoch records in its history: net's RateReporter's, else
+// its LearningRater's, else NaN.
+func epochRate(net Network) float64 {
+	if r, ok := net.(RateReporter); ok {
+		return r.CurrentLearningRate()
+	}
+	if r, ok := net.(LearningRater); ok {
+		return r.LearningRate()
 	}
 	return math.NaN()
 }

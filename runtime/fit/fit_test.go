@@ -405,6 +405,54 @@ func TestWriteHistory(t *testing.T) {
 	}
 }
 
+// TestWriteHistoryRate checks the learning_rate column: written, in CSVLogger's place, when the
+// rate changed during the run (an unknown rate is an empty cell and does not count), left out
+// when it did not.
+func TestWriteHistoryRate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.csv")
+	epoch := func(e int, rate float64) Epoch {
+		return Epoch{Epoch: e, Loss: 0.5, Metrics: []float64{0.75}, ValLoss: 0.25, ValMetrics: []float64{0.875}, Seconds: 1, LearningRate: rate}
+	}
+	for _, tc := range []struct {
+		name string
+		h    []Epoch
+		want string
+	}{
+		{"constant", []Epoch{epoch(0, 0.001), epoch(1, 0.001), epoch(2, math.NaN())},
+			"epoch,accuracy,loss,val_accuracy,val_loss,seconds\n0,0.75,0.5,0.875,0.25,1\n1,0.75,0.5,0.875,0.25,1\n2,0.75,0.5,0.875,0.25,1\n"},
+		{"changed", []Epoch{epoch(0, math.NaN()), epoch(1, 0.001), epoch(2, 0.0005)},
+			"epoch,accuracy,learning_rate,loss,val_accuracy,val_loss,seconds\n0,0.75,,0.5,0.875,0.25,1\n1,0.75,0.001,0.5,0.875,0.25,1\n2,0.75,0.0005,0.5,0.875,0.25,1\n"},
+	} {
+		if err := WriteHistory(path, []string{"accuracy"}, tc.h); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		if string(got) != tc.want {
+			t.Errorf("%s: CSV\n%s\nwant\n%s", tc.name, got, tc.want)
+		}
+		if h := HistoryHeader([]string{"accuracy"}, tc.name == "changed"); !strings.HasPrefix(string(got), h+"\n") {
+			t.Errorf("%s: HistoryHeader %q is not the file's first line", tc.name, h)
+		}
+	}
+}
+
+// TestEpochRecordsRate checks that every epoch records the rate of its last update, before the
+// callbacks change it.
+func TestEpochRecordsRate(t *testing.T) {
+	set := &dataset.Set{F: make([]float32, 4), Targets: make([]float32, 4), TargetSize: 1, N: 4, Features: 1}
+	h, err := Fit(&rateNet{}, set, nil, Config{Inputs: 1, Outputs: 1, Epochs: 3, BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two steps an epoch; the rate halves after the second step.
+	if len(h) != 3 || h[0].LearningRate != 0.001 || h[1].LearningRate != 0.0005 || h[2].LearningRate != 0.0005 {
+		t.Errorf("history %+v, want rates 0.001, 0.0005, 0.0005", h)
+	}
+	if h, _ := Fit(&fakeNet{}, set, nil, Config{Inputs: 1, Outputs: 1, Epochs: 1, BatchSize: 2}); len(h) == 1 && !math.IsNaN(h[0].LearningRate) {
+		t.Errorf("a network that does not tell its rate records %v, want NaN", h[0].LearningRate)
+	}
+}
+
 func BenchmarkEpochOverhead(b *testing.B) {
 	train := set(48000, 0)
 	train.Features, train.X = 784, make([]byte, 48000*784)

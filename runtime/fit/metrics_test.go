@@ -86,7 +86,7 @@ func TestFitRegressionMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)
-	if header := string(b[:len(HistoryHeader([]string{"mae", "mse"}))]); header != "epoch,loss,mae,mse,val_loss,val_mae,val_mse,seconds" {
+	if header := string(b[:len(HistoryHeader([]string{"mae", "mse"}, false))]); header != "epoch,loss,mae,mse,val_loss,val_mae,val_mse,seconds" {
 		t.Errorf("history header %q", header)
 	}
 	loss, values := Evaluate(net, val, 1, 2, 3, []string{"mse"})

@@ -39,8 +39,9 @@ import (
 // set (Keras raises a TypeError at the first reduction; Fit refuses at the start). When the logs
 // lack the quantity it warns, as Keras, and does nothing, the cooldown included.
 //
-// Keras also writes the rate into the epoch's logs as learning_rate, so that its history and its
-// summary line show it; nngen's Epoch has no such field.
+// Keras also writes the rate into the epoch's logs as learning_rate, before reducing it, so that
+// its history and its summary line show it; nngen's Epoch keeps it as LearningRate, which
+// WriteHistory writes as the learning_rate column once it has changed.
 type ReduceLROnPlateau struct {
 	Monitor  string  // Keras' default "val_loss"
 	Factor   float64 // new_lr = lr * factor; Keras' default 0.1, below 1
