@@ -2,9 +2,12 @@
 // nngen and in the PyTorch peers (../shared/bench/pytorch_mlp.py, pytorch_cnn.py) on this machine,
 // and prints each figure as nngen's, the peer's and their ratio, all measured in the same run:
 //
-//	go run ./bench [-epochs 10] [-convnet-epochs 1] [-python /usr/bin/python3]
+//	go run ./bench [-epochs 10] [-convnet-epochs 1] [-python /usr/bin/python3] [-kernels=false | -kernels-only]
 //
-// -epochs 0 or -convnet-epochs 0 skips a job. It trains with the generated trainers
+// -epochs 0 or -convnet-epochs 0 skips a job. First it prints the kernel table (kernels.go): every
+// product and update of the tutorial MLP at the machine's best level beside OpenBLAS on the same
+// shape and the FMA peak, measured on the spot; -kernels=false skips it, -kernels-only prints
+// only it. It trains with the generated trainers
 // (generated/mnist/cmd/train, generated/mnist_convnet/cmd/train) on one core (GOMAXPROCS=1) and
 // on two, times one prediction and a 10,000-image batch prediction in this process, and reads the
 // peak resident memory of each training process from the kernel. The peer is skipped, with a
@@ -26,14 +29,20 @@ func main() {
 	convEpochs := flag.Int("convnet-epochs", 1, "training epochs of the convnet (0: skip it; 15 for Keras' accuracy)")
 	convPeer := flag.String("convnet-peer", filepath.Join("..", "shared", "bench", "pytorch_cnn.py"), "the PyTorch peer script of the convnet")
 	python := flag.String("python", "/usr/bin/python3", "the Python with PyTorch (Debian's python3-torch)")
+	kernels := flag.Bool("kernels", true, "print the kernel table (nngen's kernels beside OpenBLAS and the FMA peak)")
+	kernelsOnly := flag.Bool("kernels-only", false, "print only the kernel table")
+	fmaSrc := flag.String("fma", filepath.Join("..", "shared", "bench", "fma.c"), "the FMA peak benchmark, built with gcc")
 	flag.Parse()
-	if err := run(*epochs, *peer, *convEpochs, *convPeer, *python); err != nil {
+	if *kernelsOnly {
+		*kernels, *epochs, *convEpochs = true, 0, 0
+	}
+	if err := run(*epochs, *peer, *convEpochs, *convPeer, *python, *kernels, *fmaSrc); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(epochs int, peerScript string, convEpochs int, convPeer, python string) error {
+func run(epochs int, peerScript string, convEpochs int, convPeer, python string, kernels bool, fmaSrc string) error {
 	tmp, err := os.MkdirTemp("", "nngen-bench-")
 	if err != nil {
 		return err
@@ -41,6 +50,11 @@ func run(epochs int, peerScript string, convEpochs int, convPeer, python string)
 	defer os.RemoveAll(tmp)
 
 	fmt.Printf("machine: %s, %d cores; Go %s\n", cpuModel(), runtime.NumCPU(), runtime.Version())
+	if kernels {
+		if err := runKernels(tmp, fmaSrc); err != nil {
+			return err
+		}
+	}
 	if epochs > 0 {
 		if err := runMLP(tmp, epochs, peerScript, python); err != nil {
 			return err

@@ -117,7 +117,7 @@ func predictNNGen(p predictor, weights string, reps int) (singleMicros, batchMil
 		singles[r] = float64(time.Since(start).Nanoseconds()) / float64(reps) / 1e3
 	}
 	out := make([]float32, test.N*p.outputSize)
-	batches := make([]float64, 5)
+	batches := make([]float64, 20) // as many as the peer's --batch-reps
 	for r := range batches {
 		start := time.Now()
 		p.batch(x, out)
