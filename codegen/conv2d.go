@@ -251,7 +251,7 @@ func (c *Conv2D) Backward(p Pass) []jen.Code {
 	}
 	kernelT := p.Trainer().Dot(c.KernelT).Index(jen.Empty(), jen.Empty())
 	if c.DCols == "" { // direct: the windows are the input
-		return append(code, call("MatMul", p.DIn, p.DOut, kernelT, c.pixels(p.Rows), jen.Id(c.name("Patch")), jen.Id(c.name("Filters"))))
+		return append(code, productCall(productWindowGradient, c.Kernel, p.DIn, p.DOut, kernelT, c.pixels(p.Rows)))
 	}
 	// A chunk of rows at a time, so that the windows' gradients are folded back while in cache and
 	// the buffer holds two chunks, not a batch: the part whose rows start at 0 uses the first, the
@@ -267,7 +267,7 @@ func (c *Conv2D) Backward(p Pass) []jen.Code {
 		jen.For(r.Clone().Op(":=").Lit(0), r.Clone().Op("<").Add(p.Rows), r.Clone().Op("+=").Add(chunk)).Block(
 			k.Clone().Op(":=").Min(chunk, jen.Add(p.Rows).Op("-").Add(r)),
 			jen.Id("dcols").Op(":=").Add(dcols),
-			call("MatMul", jen.Id("dcols"), rowsOf(jen.Id("dout"), c.OutConst), kernelT, c.pixels(k), jen.Id(c.name("Patch")), jen.Id(c.name("Filters"))),
+			productCall(productWindowGradient, c.Kernel, jen.Id("dcols"), rowsOf(jen.Id("dout"), c.OutConst), kernelT, c.pixels(k)),
 			call("Col2Im", rowsOf(jen.Id("din"), c.InConst), jen.Id("dcols"), k, jen.Op("&").Id(c.Shape)),
 		)))
 }

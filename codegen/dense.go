@@ -73,17 +73,12 @@ func (d *Dense) Forward(c Pass) []jen.Code {
 // forward is Forward on its operands.
 func (d *Dense) forward(out, in, rows jen.Code, model func() *jen.Statement) []jen.Code {
 	kernel := model().Dot(d.Kernel).Index(jen.Empty(), jen.Empty())
-	dims := []jen.Code{rows, jen.Id(d.OutConst), jen.Id(d.InConst)}
-	var code []jen.Code
-	switch {
-	case d.UseBias && d.Activation == "relu":
-		bias := model().Dot(d.Bias).Index(jen.Empty(), jen.Empty())
-		return []jen.Code{jen.Qual(asmPath, "MatMulBiasReLU").Call(append([]jen.Code{out, in, kernel, bias}, dims...)...)}
-	case d.UseBias:
-		bias := model().Dot(d.Bias).Index(jen.Empty(), jen.Empty())
-		code = append(code, jen.Qual(asmPath, "MatMulBias").Call(append([]jen.Code{out, in, kernel, bias}, dims...)...))
-	default:
-		code = append(code, jen.Qual(asmPath, "MatMul").Call(append([]jen.Code{out, in, kernel}, dims...)...))
+	if !d.UseBias {
+		return append([]jen.Code{productCall(productForward, d.Kernel, out, in, kernel, rows)}, d.Activate(out, rows)...)
+	}
+	code := []jen.Code{productCall(productForward, d.Kernel, out, in, kernel, model().Dot(d.Bias).Index(jen.Empty(), jen.Empty()), rows)}
+	if d.Activation == "relu" {
+		return code // fused into the product
 	}
 	return append(code, d.Activate(out, rows)...)
 }
@@ -94,9 +89,8 @@ func (d *Dense) ForwardPart(out, in jen.Code, withBias bool) []jen.Code {
 	if withBias && d.UseBias {
 		bias = jen.Id("t").Dot("model").Dot(d.Bias).Index(jen.Empty(), jen.Empty())
 	}
-	return []jen.Code{jen.Qual(asmPath, "MatMulPart").Call(out, in,
-		jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), bias,
-		jen.Id("n"), jen.Id(d.OutConst), jen.Id(d.InConst), jen.Id("lo"), jen.Id("hi"))}
+	return []jen.Code{productCall(productForwardPart, d.Kernel, out, in,
+		jen.Id("t").Dot("model").Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), bias, jen.Id("n"), jen.Id("lo"), jen.Id("hi"))}
 }
 
 // Activate emits out = act(out), the activation as a pass over rows of pre-activations; linear
@@ -126,8 +120,8 @@ func (d *Dense) Backward(c Pass) []jen.Code {
 		code = d.ActivationBackward(c.DOut, c.Out, c.Rows)
 	}
 	if c.DIn != nil {
-		code = append(code, jen.Qual(asmPath, "MatMulTransB").Call(c.DIn, c.DOut,
-			c.Model().Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), c.Rows, jen.Id(d.InConst), jen.Id(d.OutConst)))
+		code = append(code, productCall(productInputGradient, d.Kernel, c.DIn, c.DOut,
+			c.Model().Dot(d.Kernel).Index(jen.Empty(), jen.Empty()), c.Rows))
 	}
 	return code
 }
@@ -149,9 +143,9 @@ func (d *Dense) weightGradientOver(in, delta, rows jen.Code) []jen.Code {
 	grad := func(field string) *jen.Statement { return jen.Id("t").Dot("grad").Dot(field) }
 	code := []jen.Code{
 		jen.List(jen.Id("lo"), jen.Id("hi")).Op(":=").Id("share").Call(jen.Id(d.InConst), jen.Id("part"), jen.Id("parts")),
-		jen.Qual(asmPath, "MatMulTransARows").Call(
+		productCall(productKernelGradient, d.Kernel,
 			grad(d.Kernel).Index(jen.Id("lo").Op("*").Id(d.OutConst), jen.Id("hi").Op("*").Id(d.OutConst)),
-			in, delta, jen.Id(d.InConst), jen.Id(d.OutConst), rows, jen.Id("lo"), jen.Id("hi")),
+			in, delta, rows, jen.Id("lo"), jen.Id("hi")),
 	}
 	if g := d.KernelPenalty; !g.Zero() {
 		rows := func(base *jen.Statement) jen.Code {

@@ -138,9 +138,13 @@ func emitStage(p *Plan, g *jen.Group, c Pass, out, src jen.Code) {
 
 // predictChunk is how many samples a BatchPredictor runs through the kernels at once: enough rows
 // for the matrix kernels to reuse each kernel row from cache, few enough that a chunk of inputs
-// stays in L1 and L2 beside the kernel. For 10,000 MNIST images (784 inputs, a 200 KB first
-// kernel) on the AVX-512 build machine: 9.9 ms at 32 rows, 10.4 ms at 64, 13.9 ms at 128.
-const predictChunk = 32
+// stays in L1 and L2 beside the kernel, and a multiple of the AVX2 kernel's blocks of six rows
+// (32 rows run as 6+6+6+6+4+4, and a four-row block keeps 8 accumulators, too few for two FMA
+// pipes of latency 4-5). For 10,000 MNIST images: on the AVX-512 build machine 9.9 ms at 32 rows,
+// 10.4 ms at 64, 13.9 ms at 128; on a Zen 3 (AVX2), both products by thread CPU time, medians of
+// 31 alternating runs, twice: 22.4 and 23.5 ms at 32 rows, 21.4 and 21.7 at 48, 21.1 and 21.2 at
+// 96, 20.3 and 21.1 at 192.
+const predictChunk = 48
 
 // predictChunkBytes bounds the memory one chunk of a BatchPredictor works in: its inputs, every
 // layer's outputs and the convolutions' windows. A convnet's row is about 320 KB (the first

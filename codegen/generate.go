@@ -41,6 +41,8 @@ var emitters = []emitter{
 	{"train.go", emitTrain},
 	{"optimizer.go", emitOptimizer},
 	{"weights.go", emitWeights},
+	{productsAsmFile, emitProductsAsm},
+	{productsGoFile, emitProductsGo},
 	{"cmd/train/main.go", emitMain},
 }
 

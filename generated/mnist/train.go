@@ -136,9 +136,9 @@ func (t *Trainer) forwardRows(x []float32, lo, hi int, shared bool) {
 		asm.Add(t.act1[lo*Dense1Units:hi*Dense1Units], t.zpart[lo*Dense1Units:hi*Dense1Units])
 		asm.ReLU(t.act1[lo*Dense1Units : hi*Dense1Units])
 	} else {
-		asm.MatMulBiasReLU(t.act1[lo*Dense1Units:hi*Dense1Units], x[lo*InputSize:hi*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], rows, Dense1Units, InputSize)
+		dense1Forward(t.act1[lo*Dense1Units:hi*Dense1Units], x[lo*InputSize:hi*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], rows)
 	}
-	asm.MatMulBias(t.act2[lo*Dense2Units:hi*Dense2Units], t.act1[lo*Dense1Units:hi*Dense1Units], t.model.Dense2Kernel[:], t.model.Dense2Bias[:], rows, Dense2Units, Dense1Units)
+	dense2Forward(t.act2[lo*Dense2Units:hi*Dense2Units], t.act1[lo*Dense1Units:hi*Dense1Units], t.model.Dense2Kernel[:], t.model.Dense2Bias[:], rows)
 	asm.Softmax(t.act2[lo*Dense2Units:hi*Dense2Units], rows, Dense2Units)
 }
 
@@ -149,10 +149,10 @@ func (t *Trainer) forwardRows(x []float32, lo, hi int, shared bool) {
 func (t *Trainer) firstLayerShare(x []float32, n, part, parts int) {
 	lo, hi := share(InputSize, part, parts)
 	if part == 0 {
-		asm.MatMulPart(t.act1[:n*Dense1Units], x[:n*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], n, Dense1Units, InputSize, lo, hi)
+		dense1ForwardPart(t.act1[:n*Dense1Units], x[:n*InputSize], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], n, lo, hi)
 		return
 	}
-	asm.MatMulPart(t.zpart[:n*Dense1Units], x[:n*InputSize], t.model.Dense1Kernel[:], nil, n, Dense1Units, InputSize, lo, hi)
+	dense1ForwardPart(t.zpart[:n*Dense1Units], x[:n*InputSize], t.model.Dense1Kernel[:], nil, n, lo, hi)
 }
 
 // deltasRows runs rows lo to hi of a batch of n rows forward, then back through every layer,
@@ -168,7 +168,7 @@ func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int, shared bool) (loss f
 		asm.Scale(delta, float32(rows)/float32(n))
 	}
 	// layer 2 backward
-	asm.MatMulTransB(t.delta1[lo*Dense1Units:hi*Dense1Units], t.delta2[lo*Dense2Units:hi*Dense2Units], t.model.Dense2Kernel[:], rows, Dense1Units, Dense2Units)
+	dense2InputGradient(t.delta1[lo*Dense1Units:hi*Dense1Units], t.delta2[lo*Dense2Units:hi*Dense2Units], t.model.Dense2Kernel[:], rows)
 	// layer 1 backward
 	asm.ReLUBackward(t.delta1[lo*Dense1Units:hi*Dense1Units], t.act1[lo*Dense1Units:hi*Dense1Units])
 	return
@@ -180,14 +180,14 @@ func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int, shared bool) (loss f
 func (t *Trainer) weightGradients(x []float32, n, part, parts int) {
 	{
 		lo, hi := share(InputSize, part, parts)
-		asm.MatMulTransARows(t.grad.Dense1Kernel[lo*Dense1Units:hi*Dense1Units], x[:n*InputSize], t.delta1[:n*Dense1Units], InputSize, Dense1Units, n, lo, hi)
+		dense1KernelGradient(t.grad.Dense1Kernel[lo*Dense1Units:hi*Dense1Units], x[:n*InputSize], t.delta1[:n*Dense1Units], n, lo, hi)
 		if part == 0 {
 			asm.ColSum(t.grad.Dense1Bias[:], t.delta1[:n*Dense1Units], n, Dense1Units)
 		}
 	}
 	{
 		lo, hi := share(Dense1Units, part, parts)
-		asm.MatMulTransARows(t.grad.Dense2Kernel[lo*Dense2Units:hi*Dense2Units], t.act1[:n*Dense1Units], t.delta2[:n*Dense2Units], Dense1Units, Dense2Units, n, lo, hi)
+		dense2KernelGradient(t.grad.Dense2Kernel[lo*Dense2Units:hi*Dense2Units], t.act1[:n*Dense1Units], t.delta2[:n*Dense2Units], n, lo, hi)
 		if part == 0 {
 			asm.ColSum(t.grad.Dense2Bias[:], t.delta2[:n*Dense2Units], n, Dense2Units)
 		}

@@ -30,14 +30,14 @@ func (m *Model) Predict(x *[InputSize]float32) (y [OutputSize]float32) {
 	s := predictScratches.Get().(*predictScratch)
 	defer predictScratches.Put(s)
 	asm.Im2Col(s.cols1[0*Conv1Cols:(0+1)*Conv1Cols], x[:], 1, &conv1Shape)
-	asm.MatMulBiasReLU(s.act1[:], s.cols1[0*Conv1Cols:(0+1)*Conv1Cols], m.Conv1Kernel[:], m.Conv1Bias[:], (1)*Conv1Pixels, Conv1Filters, Conv1Patch)
+	conv1Forward(s.act1[:], s.cols1[0*Conv1Cols:(0+1)*Conv1Cols], m.Conv1Kernel[:], m.Conv1Bias[:], (1)*Conv1Pixels)
 	asm.MaxPool(s.act2[:], s.act1[:], 1, &pool1Shape)
 	asm.Im2Col(s.cols3[0*Conv2Cols:(0+1)*Conv2Cols], s.act2[:], 1, &conv2Shape)
-	asm.MatMulBiasReLU(s.act3[:], s.cols3[0*Conv2Cols:(0+1)*Conv2Cols], m.Conv2Kernel[:], m.Conv2Bias[:], (1)*Conv2Pixels, Conv2Filters, Conv2Patch)
+	conv2Forward(s.act3[:], s.cols3[0*Conv2Cols:(0+1)*Conv2Cols], m.Conv2Kernel[:], m.Conv2Bias[:], (1)*Conv2Pixels)
 	asm.MaxPool(s.act4[:], s.act3[:], 1, &pool2Shape)
 	// dropout 0.5: only while training
 	copy(s.act5[:], s.act4[:])
-	asm.MatMulBias(y[:], s.act5[:], m.Dense1Kernel[:], m.Dense1Bias[:], 1, Dense1Units, Pool2Size)
+	dense1Forward(y[:], s.act5[:], m.Dense1Kernel[:], m.Dense1Bias[:], 1)
 	asm.Softmax(y[:], 1, Dense1Units)
 	return
 }
@@ -87,14 +87,14 @@ func (b *BatchPredictor) Predict(x, y []float32) {
 	for i := 0; i < n; i += PredictChunk {
 		rows := min(PredictChunk, n-i)
 		asm.Im2Col(b.cols1[0*Conv1Cols:(0+rows)*Conv1Cols], x[i*InputSize:(i+rows)*InputSize], rows, &conv1Shape)
-		asm.MatMulBiasReLU(b.act1[:rows*Conv1Size], b.cols1[0*Conv1Cols:(0+rows)*Conv1Cols], b.model.Conv1Kernel[:], b.model.Conv1Bias[:], (rows)*Conv1Pixels, Conv1Filters, Conv1Patch)
+		conv1Forward(b.act1[:rows*Conv1Size], b.cols1[0*Conv1Cols:(0+rows)*Conv1Cols], b.model.Conv1Kernel[:], b.model.Conv1Bias[:], (rows)*Conv1Pixels)
 		asm.MaxPool(b.act2[:rows*Pool1Size], b.act1[:rows*Conv1Size], rows, &pool1Shape)
 		asm.Im2Col(b.cols3[0*Conv2Cols:(0+rows)*Conv2Cols], b.act2[:rows*Pool1Size], rows, &conv2Shape)
-		asm.MatMulBiasReLU(b.act3[:rows*Conv2Size], b.cols3[0*Conv2Cols:(0+rows)*Conv2Cols], b.model.Conv2Kernel[:], b.model.Conv2Bias[:], (rows)*Conv2Pixels, Conv2Filters, Conv2Patch)
+		conv2Forward(b.act3[:rows*Conv2Size], b.cols3[0*Conv2Cols:(0+rows)*Conv2Cols], b.model.Conv2Kernel[:], b.model.Conv2Bias[:], (rows)*Conv2Pixels)
 		asm.MaxPool(b.act4[:rows*Pool2Size], b.act3[:rows*Conv2Size], rows, &pool2Shape)
 		// dropout 0.5: only while training
 		copy(b.act5[:rows*Pool2Size], b.act4[:rows*Pool2Size])
-		asm.MatMulBias(y[i*OutputSize:(i+rows)*OutputSize], b.act5[:rows*Pool2Size], b.model.Dense1Kernel[:], b.model.Dense1Bias[:], rows, Dense1Units, Pool2Size)
+		dense1Forward(y[i*OutputSize:(i+rows)*OutputSize], b.act5[:rows*Pool2Size], b.model.Dense1Kernel[:], b.model.Dense1Bias[:], rows)
 		asm.Softmax(y[i*OutputSize:(i+rows)*OutputSize], rows, Dense1Units)
 	}
 }

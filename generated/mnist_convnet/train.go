@@ -152,10 +152,10 @@ func (t *Trainer) Restore(src []float32) {
 func (t *Trainer) forwardRows(x []float32, lo, hi int, training bool) {
 	rows := hi - lo
 	asm.Im2Col(t.cols1[lo*Conv1Cols:(lo+rows)*Conv1Cols], x[lo*InputSize:hi*InputSize], rows, &conv1Shape)
-	asm.MatMulBiasReLU(t.act1[lo*Conv1Size:hi*Conv1Size], t.cols1[lo*Conv1Cols:(lo+rows)*Conv1Cols], t.model.Conv1Kernel[:], t.model.Conv1Bias[:], (rows)*Conv1Pixels, Conv1Filters, Conv1Patch)
+	conv1Forward(t.act1[lo*Conv1Size:hi*Conv1Size], t.cols1[lo*Conv1Cols:(lo+rows)*Conv1Cols], t.model.Conv1Kernel[:], t.model.Conv1Bias[:], (rows)*Conv1Pixels)
 	asm.MaxPool(t.act2[lo*Pool1Size:hi*Pool1Size], t.act1[lo*Conv1Size:hi*Conv1Size], rows, &pool1Shape)
 	asm.Im2Col(t.cols3[lo*Conv2Cols:(lo+rows)*Conv2Cols], t.act2[lo*Pool1Size:hi*Pool1Size], rows, &conv2Shape)
-	asm.MatMulBiasReLU(t.act3[lo*Conv2Size:hi*Conv2Size], t.cols3[lo*Conv2Cols:(lo+rows)*Conv2Cols], t.model.Conv2Kernel[:], t.model.Conv2Bias[:], (rows)*Conv2Pixels, Conv2Filters, Conv2Patch)
+	conv2Forward(t.act3[lo*Conv2Size:hi*Conv2Size], t.cols3[lo*Conv2Cols:(lo+rows)*Conv2Cols], t.model.Conv2Kernel[:], t.model.Conv2Bias[:], (rows)*Conv2Pixels)
 	asm.MaxPool(t.act4[lo*Pool2Size:hi*Pool2Size], t.act3[lo*Conv2Size:hi*Conv2Size], rows, &pool2Shape)
 	// dropout 0.5
 	if training {
@@ -163,7 +163,7 @@ func (t *Trainer) forwardRows(x []float32, lo, hi int, training bool) {
 	} else {
 		copy(t.act5[lo*Pool2Size:hi*Pool2Size], t.act4[lo*Pool2Size:hi*Pool2Size])
 	}
-	asm.MatMulBias(t.act6[lo*Dense1Units:hi*Dense1Units], t.act5[lo*Pool2Size:hi*Pool2Size], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], rows, Dense1Units, Pool2Size)
+	dense1Forward(t.act6[lo*Dense1Units:hi*Dense1Units], t.act5[lo*Pool2Size:hi*Pool2Size], t.model.Dense1Kernel[:], t.model.Dense1Bias[:], rows)
 	asm.Softmax(t.act6[lo*Dense1Units:hi*Dense1Units], rows, Dense1Units)
 }
 
@@ -180,7 +180,7 @@ func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int) (loss float32) {
 		asm.Scale(delta, float32(rows)/float32(n))
 	}
 	// layer 6 backward
-	asm.MatMulTransB(t.delta5[lo*Pool2Size:hi*Pool2Size], t.delta6[lo*Dense1Units:hi*Dense1Units], t.model.Dense1Kernel[:], rows, Pool2Size, Dense1Units)
+	dense1InputGradient(t.delta5[lo*Pool2Size:hi*Pool2Size], t.delta6[lo*Dense1Units:hi*Dense1Units], t.model.Dense1Kernel[:], rows)
 	// layer 5 backward
 	asm.Mul(t.delta4[lo*Pool2Size:hi*Pool2Size], t.delta5[lo*Pool2Size:hi*Pool2Size], t.mask5[lo*Pool2Size:(lo+rows)*Pool2Size])
 	// layer 4 backward
@@ -192,7 +192,7 @@ func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int) (loss float32) {
 		for r := 0; r < rows; r += Conv2Chunk {
 			k := min(Conv2Chunk, rows-r)
 			dcols := t.dcols3[min(lo, 1)*Conv2Chunk*Conv2Cols : (min(lo, 1)*Conv2Chunk+k)*Conv2Cols]
-			asm.MatMul(dcols, dout[r*Conv2Size:(r+k)*Conv2Size], t.kernelT3[:], (k)*Conv2Pixels, Conv2Patch, Conv2Filters)
+			conv2WindowGradient(dcols, dout[r*Conv2Size:(r+k)*Conv2Size], t.kernelT3[:], (k)*Conv2Pixels)
 			asm.Col2Im(din[r*Pool1Size:(r+k)*Pool1Size], dcols, k, &conv2Shape)
 		}
 	}
@@ -209,21 +209,21 @@ func (t *Trainer) deltasRows(x, y []float32, lo, hi, n int) (loss float32) {
 func (t *Trainer) weightGradients(x []float32, n, part, parts int) {
 	{
 		lo, hi := share(Conv1Patch, part, parts)
-		asm.MatMulTransARows(t.grad.Conv1Kernel[lo*Conv1Filters:hi*Conv1Filters], t.cols1[:n*Conv1Cols], t.delta1[:n*Conv1Size], Conv1Patch, Conv1Filters, (n)*Conv1Pixels, lo, hi)
+		conv1KernelGradient(t.grad.Conv1Kernel[lo*Conv1Filters:hi*Conv1Filters], t.cols1[:n*Conv1Cols], t.delta1[:n*Conv1Size], (n)*Conv1Pixels, lo, hi)
 		if part == 0 {
 			asm.ColSum(t.grad.Conv1Bias[:], t.delta1[:n*Conv1Size], (n)*Conv1Pixels, Conv1Filters)
 		}
 	}
 	{
 		lo, hi := share(Conv2Patch, part, parts)
-		asm.MatMulTransARows(t.grad.Conv2Kernel[lo*Conv2Filters:hi*Conv2Filters], t.cols3[:n*Conv2Cols], t.delta3[:n*Conv2Size], Conv2Patch, Conv2Filters, (n)*Conv2Pixels, lo, hi)
+		conv2KernelGradient(t.grad.Conv2Kernel[lo*Conv2Filters:hi*Conv2Filters], t.cols3[:n*Conv2Cols], t.delta3[:n*Conv2Size], (n)*Conv2Pixels, lo, hi)
 		if part == 0 {
 			asm.ColSum(t.grad.Conv2Bias[:], t.delta3[:n*Conv2Size], (n)*Conv2Pixels, Conv2Filters)
 		}
 	}
 	{
 		lo, hi := share(Pool2Size, part, parts)
-		asm.MatMulTransARows(t.grad.Dense1Kernel[lo*Dense1Units:hi*Dense1Units], t.act5[:n*Pool2Size], t.delta6[:n*Dense1Units], Pool2Size, Dense1Units, n, lo, hi)
+		dense1KernelGradient(t.grad.Dense1Kernel[lo*Dense1Units:hi*Dense1Units], t.act5[:n*Pool2Size], t.delta6[:n*Dense1Units], n, lo, hi)
 		if part == 0 {
 			asm.ColSum(t.grad.Dense1Bias[:], t.delta6[:n*Dense1Units], n, Dense1Units)
 		}
