@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,17 +30,9 @@ type History struct {
 
 // ReadHistory reads the history CSV file at path.
 func ReadHistory(path string) (*History, error) {
-	f, err := os.Open(path)
+	b, err := readLimited(path, maxHistoryBytes, "; a history has a line per epoch")
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxHistoryBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	if len(b) > maxHistoryBytes {
-		return nil, fmt.Errorf("%s: larger than %d MiB; a history has a line per epoch", path, maxHistoryBytes>>20)
 	}
 	return ParseHistory(path, b)
 }

@@ -5,9 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -42,17 +40,9 @@ type Pairs struct {
 
 // ReadReportData reads a report data file: a *Confusion or a *Pairs.
 func ReadReportData(path string) (any, error) {
-	f, err := os.Open(path)
+	b, err := readLimited(path, maxReportBytes, "")
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxReportBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	if len(b) > maxReportBytes {
-		return nil, fmt.Errorf("%s: larger than %d MiB", path, maxReportBytes>>20)
 	}
 	r := csv.NewReader(bytes.NewReader(b))
 	r.FieldsPerRecord = -1
