@@ -1,4 +1,4 @@
-package nngen
+package crossbuild
 
 import (
 	"encoding/json"
@@ -40,7 +40,13 @@ func TestCrossBuild(t *testing.T) {
 	if err := json.Unmarshal(out, &ports); err != nil {
 		t.Fatal(err)
 	}
-	listed, err := exec.Command(goCmd, "list", "./...").Output()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := exec.Command(goCmd, "list", "./...")
+	list.Dir = root
+	listed, err := list.Output()
 	if err != nil {
 		t.Fatalf("go list ./...: %v", err)
 	}
@@ -57,6 +63,7 @@ func TestCrossBuild(t *testing.T) {
 			name += "," + tags
 		}
 		cmd := exec.Command(goCmd, append([]string{"build", "-tags", tags}, pkgs...)...)
+		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOWORK=off")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s: go build: %v\n%s", name, err, out)
@@ -78,6 +85,7 @@ func TestCrossBuild(t *testing.T) {
 	// go vet, clean on amd64 by the README's test command, must be clean where the pure-Go level
 	// runs too.
 	vet := exec.Command(goCmd, append([]string{"vet"}, portable...)...)
+	vet.Dir = root
 	vet.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off")
 	if out, err := vet.CombinedOutput(); err != nil {
 		t.Errorf("linux/arm64: go vet: %v\n%s", err, out)
