@@ -8,13 +8,14 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/nngen/nngen/runtime/cli"
 )
 
-// The first line of a report data file, as the trainer's -eval -report-data writes it (see
-// runtime/cli: ConfusionCorner, PairsHeader).
+// The first line of a report data file, as the trainer's -eval -report-data writes it.
 const (
-	confusionCorner = `true\predicted`
-	pairsHeader     = "output,true,predicted"
+	confusionCorner = cli.ConfusionCorner
+	pairsHeader     = cli.PairsHeader
 )
 
 // IsReportData reports whether the first line of a file is a report data file's.
